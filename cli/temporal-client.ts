@@ -1,0 +1,26 @@
+import { Client, Connection } from '@temporalio/client';
+import { type Config } from '../config';
+
+/** Opens a client for one command and always closes its connection. */
+export async function withClient<T>(config: Config, fn: (client: Client) => Promise<T>): Promise<T> {
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ address: config.temporal.address, connectTimeout: 5_000 });
+  } catch (err) {
+    throw new Error(
+      `cannot reach Temporal at ${config.temporal.address} (${(err as Error).message}). Start the platform: analytics dev up`,
+      { cause: err },
+    );
+  }
+  try {
+    return await fn(new Client({ connection, namespace: config.temporal.namespace }));
+  } finally {
+    await connection.close();
+  }
+}
+
+/** Deep link to one workflow execution in the Web UI. */
+export function workflowUrl(config: Config, workflowId: string, runId?: string): string {
+  const base = `${config.temporal.uiUrl}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+  return runId ? `${base}/${runId}/history` : base;
+}

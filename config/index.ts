@@ -1,0 +1,107 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseEnv } from 'node:util';
+import { type z } from 'zod';
+import { envSchema, PROJECT_ROOT, type Env } from './schema';
+
+export { envSchema, PROJECT_ROOT, type Env } from './schema';
+
+/** The typed configuration every process receives: validated env plus derived paths and URLs. */
+export interface Config {
+  env: Env;
+  platform: Env['PLATFORM'];
+  dataDir: string;
+  logDir: string;
+  temporal: { address: string; host: string; port: number; namespace: string; uiPort: number; uiUrl: string };
+  sourceDb: { host: string; port: number; database: string; user: string; password?: string };
+  redis: { host: string; port: number };
+  lake: { root: string; zones: { raw: string; processed: string; archive: string } };
+  warehouse: { duckdbPath: string; dataset: string };
+  gcp: { projectId?: string; region: string; buckets: { raw: string; processed: string; archive: string } };
+  worker: { metricsPort: number; maxCachedWorkflows: number; logLevel: Env['LOG_LEVEL'] };
+  notifyWebhookUrl?: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function describeIssue(issue: z.core.$ZodIssue, env: Record<string, string | undefined>): string {
+  const name = String(issue.path[0] ?? '(environment)');
+  const got = env[name] === undefined ? '' : ` (got ${JSON.stringify(env[name])})`;
+  if (issue.code === 'invalid_value' && 'values' in issue) {
+    return `${name}: must be one of ${issue.values.map(String).join(', ')}${got}`;
+  }
+  return `${name}: ${issue.message}${got}`;
+}
+
+/** Reads KEY=VALUE pairs from a `.env` file; real environment variables win over it. */
+export function readEnvFile(file: string): Record<string, string> {
+  if (!fs.existsSync(file)) return {};
+  return parseEnv(fs.readFileSync(file, 'utf8')) as Record<string, string>;
+}
+
+export function parseConfig(raw: Record<string, string | undefined>): Config {
+  const result = envSchema.safeParse(raw);
+  if (!result.success) throw new ConfigError(result.error.issues.map((i) => describeIssue(i, raw)));
+  const env = result.data;
+  const dataDir = path.resolve(PROJECT_ROOT, env.ANALYTICS_DATA_DIR ?? '.data');
+  const [host = '127.0.0.1', portText = '7233'] = env.TEMPORAL_ADDRESS.split(':');
+  const lakeRoot = path.join(dataDir, 'lake');
+  return {
+    env,
+    platform: env.PLATFORM,
+    dataDir,
+    logDir: path.join(dataDir, 'logs'),
+    temporal: {
+      address: env.TEMPORAL_ADDRESS,
+      host,
+      port: Number(portText),
+      namespace: env.TEMPORAL_NAMESPACE,
+      uiPort: env.TEMPORAL_UI_PORT,
+      uiUrl: env.TEMPORAL_UI_URL ?? `http://${host}:${env.TEMPORAL_UI_PORT}`,
+    },
+    sourceDb: {
+      host: env.SOURCE_DB_HOST,
+      port: env.SOURCE_DB_PORT,
+      database: env.SOURCE_DB_NAME,
+      user: env.SOURCE_DB_USER,
+      password: env.SOURCE_DB_PASSWORD,
+    },
+    redis: { host: env.REDIS_HOST, port: env.REDIS_PORT },
+    lake: {
+      root: lakeRoot,
+      zones: {
+        raw: path.join(lakeRoot, 'raw'),
+        processed: path.join(lakeRoot, 'processed'),
+        archive: path.join(lakeRoot, 'archive'),
+      },
+    },
+    warehouse: { duckdbPath: path.join(dataDir, 'warehouse', 'analytics.duckdb'), dataset: env.BIGQUERY_DATASET },
+    gcp: {
+      projectId: env.GCP_PROJECT_ID,
+      region: env.GCP_REGION,
+      buckets: { raw: env.GCS_BUCKET_RAW, processed: env.GCS_BUCKET_PROCESSED, archive: env.GCS_BUCKET_ARCHIVE },
+    },
+    worker: {
+      metricsPort: env.WORKER_METRICS_PORT,
+      maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
+      logLevel: env.LOG_LEVEL,
+    },
+    notifyWebhookUrl: env.NOTIFY_WEBHOOK_URL,
+  };
+}
+
+/**
+ * Loads the configuration once at process start: `.env` in the project root (optional) overlaid by the real
+ * environment. Throws ConfigError naming every bad variable.
+ */
+export function loadConfig(
+  environment: Record<string, string | undefined> = process.env,
+  envFile = path.join(PROJECT_ROOT, '.env'),
+): Config {
+  return parseConfig({ ...readEnvFile(envFile), ...environment });
+}

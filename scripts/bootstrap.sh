@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Installs every tool the project needs, idempotently, into a per-user cache keyed by version.
+#   scripts/bootstrap.sh            core: node modules, Temporal CLI, PostgreSQL, Redis, Python venv
+#   scripts/bootstrap.sh --emulators  also the GCP emulators the contract suites use
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+WITH_EMULATORS=0
+for arg in "$@"; do
+  case "$arg" in
+    --emulators) WITH_EMULATORS=1 ;;
+    *) die "unknown option: $arg" "usage: scripts/bootstrap.sh [--emulators]" ;;
+  esac
+done
+mkdir -p "$TOOL_CACHE"
+# One bootstrap at a time per user: parallel test runs must not build the same tool twice.
+exec 9>"$TOOL_CACHE/.bootstrap.lock"
+flock 9
+
+# --- Node ---------------------------------------------------------------------------------------
+have node || die "Node.js is not installed." "Install Node.js 20.19 or newer (https://nodejs.org)."
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' \
+  || die "Node.js $(node --version) is too old." "This project needs Node.js 20.19 or newer."
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  step "installing node modules (npm ci)"
+  npm ci --no-audit --no-fund >&2 || die "npm ci failed (see above)." "Check access to the npm registry and retry."
+else
+  info "node modules: up to date"
+fi
+
+# --- Temporal CLI (dev server + UI) -----------------------------------------------------------------
+step "Temporal CLI $TEMPORAL_CLI_VERSION"
+go_tool temporal "$TEMPORAL_CLI_MODULE" "$TEMPORAL_CLI_VERSION" temporal
+
+# --- PostgreSQL server binaries ---------------------------------------------------------------------
+step "PostgreSQL $POSTGRES_MAJOR server binaries"
+pg_bin_dir() {
+  local d
+  for d in "/usr/lib/postgresql/$POSTGRES_MAJOR/bin" /usr/lib/postgresql/*/bin; do
+    [ -x "$d/initdb" ] && [ -x "$d/postgres" ] && { echo "$d"; return 0; }
+  done
+  have initdb && have postgres && { dirname "$(command -v initdb)"; return 0; }
+  return 1
+}
+if ! pg_bin_dir >/dev/null; then
+  apt_install "PostgreSQL server" "$DEBIAN_PACKAGES_POSTGRES"
+fi
+info "initdb/postgres: $(pg_bin_dir || die 'PostgreSQL server binaries still missing after install.')"
+
+# --- Redis ----------------------------------------------------------------------------------------
+step "Redis server"
+have redis-server || apt_install "redis-server" "$DEBIAN_PACKAGES_REDIS"
+info "$(redis-server --version | cut -d' ' -f1-3)"
+
+# --- Python venv ----------------------------------------------------------------------------------------
+step "Python virtual environment ($PYTHON_REQUIREMENTS)"
+PY="${PYTHON:-python3}"
+have "$PY" || die "python3 is not installed." "Install Python $PYTHON_MIN_VERSION+ (apt-get install -y python3 python3-venv)."
+"$PY" -c "import sys; sys.exit(0 if sys.version_info[:2] >= tuple(map(int, '$PYTHON_MIN_VERSION'.split('.'))) else 1)" \
+  || die "$($PY --version) is too old." "This project needs Python $PYTHON_MIN_VERSION or newer."
+venv_key="$( { "$PY" --version; cat "$PYTHON_REQUIREMENTS"; } | sha256sum | cut -c1-16)"
+VENV="$TOOL_CACHE/venv/$venv_key"
+if [ ! -f "$VENV/.complete" ]; then
+  rm -rf "$VENV"
+  info "creating $VENV"
+  "$PY" -m venv "$VENV" >&2 || die "python3 -m venv failed." "Install the venv module: apt-get install -y python3-venv"
+  "$VENV/bin/pip" install --disable-pip-version-check -q --upgrade pip >&2
+  "$VENV/bin/pip" install --disable-pip-version-check -q -r "$PYTHON_REQUIREMENTS" >&2 \
+    || { rm -rf "$VENV"; die "pip install -r $PYTHON_REQUIREMENTS failed (see above)." "Check access to PyPI and retry."; }
+  touch "$VENV/.complete"
+else
+  info "venv: cached at $VENV"
+fi
+ln -sfn "$VENV" .venv
+
+# --- GCP emulators (contract suites) -----------------------------------------------------------------
+if [ "$WITH_EMULATORS" = 1 ]; then
+  step "GCP emulators"
+  go_tool fake-gcs-server "$FAKE_GCS_SERVER_MODULE" "$FAKE_GCS_SERVER_VERSION" fake-gcs-server
+  CGO_ENABLED=1 go_tool bigquery-emulator "$BIGQUERY_EMULATOR_MODULE" "$BIGQUERY_EMULATOR_VERSION" bigquery-emulator
+  have java || die "Java 17 is needed for the Pub/Sub emulator." "apt-get install -y openjdk-17-jre-headless"
+fi
+step "bootstrap complete"

@@ -1,0 +1,64 @@
+# Shared shell helpers for scripts/*.sh. Sourced, never run.
+# shellcheck shell=bash
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=versions.env
+source "$ROOT/scripts/versions.env"
+TOOL_CACHE="${HIRE10X_TOOL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hire10x-analytics}"
+
+step() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
+info() { printf '    %s\n' "$*" >&2; }
+die() {
+  printf '\033[31merror:\033[0m %s\n' "$1" >&2
+  [ $# -gt 1 ] && printf '       %s\n' "${@:2}" >&2
+  exit 1
+}
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# tool_bin NAME VERSION -> the directory a pinned tool is installed into.
+tool_bin() { printf '%s/%s/%s/bin' "$TOOL_CACHE" "$1" "${2#v}"; }
+
+# go_tool NAME MODULE VERSION BINARY: `go install MODULE@VERSION` into the per-version cache, once.
+go_tool() {
+  local name="$1" module="$2" version="$3" binary="$4" dir
+  dir="$(tool_bin "$name" "$version")"
+  if [ -x "$dir/$binary" ]; then
+    info "$name $version: cached at $dir"
+    return 0
+  fi
+  have go || die "$name needs Go to build from the module proxy, and 'go' is not on PATH." \
+    "Install Go 1.22+ (https://go.dev/doc/install) or put a prebuilt '$binary' at $dir/$binary."
+  step "building $name $version with go install (first time only; cached afterwards)"
+  local tmp="$dir.partial.$$" start=$SECONDS
+  mkdir -p "$tmp"
+  if ! GOBIN="$tmp" GOFLAGS="${GOFLAGS:-} -trimpath" go install "$module@$version" >&2; then
+    rm -rf "$tmp"
+    die "go install $module@$version failed (see the output above)." \
+      "Check that the Go module proxy is reachable (go env GOPROXY) and retry: npm run bootstrap"
+  fi
+  mkdir -p "$(dirname "$dir")"
+  rm -rf "$dir" && mv "$tmp" "$dir"
+  info "$name $version built in $((SECONDS - start))s -> $dir"
+}
+
+apt_install() {
+  local what="$1"
+  shift
+  if [ "$(id -u)" != 0 ]; then
+    have sudo || die "$what is missing and this user cannot install it." "Run as root: apt-get install -y $*"
+    sudo -n true 2>/dev/null || die "$what is missing." "Install it with: sudo apt-get install -y $*"
+    SUDO=sudo
+  else
+    SUDO=
+  fi
+  have apt-get || die "$what is missing and apt-get is not available." "Install $* with your package manager."
+  step "installing $what from Debian packages: $*"
+  if [ ! -f /var/lib/apt/lists/lock ] || [ -z "$(ls /var/lib/apt/lists/ 2>/dev/null | grep -v -e lock -e partial)" ]; then
+    $SUDO apt-get update -qq >&2
+  fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" >&2 || {
+    $SUDO apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" >&2
+  } || die "apt-get install $* failed." "Run 'apt-get update' and retry, or install $what by hand."
+}

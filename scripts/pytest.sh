@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Python suites (jobs/ and dags/) in the project venv. pytest's "no tests collected" (exit 5) is a failure here:
+# every folder listed must have tests.
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+[ -x .venv/bin/python ] || bash scripts/bootstrap.sh
+.venv/bin/ruff check jobs dags
+.venv/bin/python -m pytest -q "${@:-jobs dags}"

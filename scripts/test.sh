@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# `npm test`: the whole suite from a fresh clone. Installs what is missing (cached per version), then lint,
+# type check, vitest (which brings up the isolated test platform itself) and pytest.
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+start=$SECONDS
+bash scripts/bootstrap.sh --emulators
+step "lint (eslint + prettier)"
+npx eslint . && npx prettier --check . >/dev/null
+step "type check"
+npx tsc --noEmit -p tsconfig.json
+step "vitest"
+npx vitest run "$@"
+step "pytest"
+bash scripts/pytest.sh
+step "all green in $((SECONDS - start))s"

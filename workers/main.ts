@@ -1,0 +1,52 @@
+import { Connection } from '@temporalio/client';
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import { type Config } from '../config';
+import { buildAdapters } from './adapters';
+import { createWorkers } from './create-workers';
+import { createJsonLogger } from './logger';
+
+/**
+ * The worker process: serves the etl, gdpr and stream task queues until SIGINT/SIGTERM, then lets in-flight
+ * tasks finish (the SDK's graceful shutdown) and closes every adapter. Logs JSON lines; Prometheus metrics on
+ * WORKER_METRICS_PORT.
+ */
+export async function runWorker(config: Config, options: { bundlePath?: string } = {}): Promise<void> {
+  const logger = createJsonLogger(config.worker.logLevel);
+  Runtime.install({
+    logger,
+    shutdownSignals: ['SIGINT', 'SIGTERM'],
+    telemetryOptions: {
+      logging: { forward: {}, filter: { core: 'WARN', other: 'WARN' } },
+      ...(config.worker.metricsPort > 0
+        ? { metrics: { prometheus: { bindAddress: `127.0.0.1:${config.worker.metricsPort}` } } }
+        : {}),
+    },
+  });
+  const log = (message: string, meta: Record<string, unknown>) => logger.info(message, meta);
+  const adapters = buildAdapters(config, log);
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const clientConnection = await Connection.connect({ address: config.temporal.address });
+  try {
+    const workers = await createWorkers({
+      connection,
+      clientConnection,
+      namespace: config.temporal.namespace,
+      adapters,
+      maxCachedWorkflows: config.worker.maxCachedWorkflows,
+      workflowBundle: options.bundlePath ? { codePath: options.bundlePath } : undefined,
+    });
+    logger.info('worker started', {
+      taskQueues: workers.map((w) => w.options.taskQueue),
+      namespace: config.temporal.namespace,
+      temporal: config.temporal.address,
+      platform: config.platform,
+      metrics: config.worker.metricsPort > 0 ? `http://127.0.0.1:${config.worker.metricsPort}/metrics` : 'disabled',
+    });
+    await Promise.all(workers.map((w) => w.run()));
+    logger.info('worker stopped', {});
+  } finally {
+    await adapters.close();
+    await clientConnection.close();
+    await connection.close();
+  }
+}

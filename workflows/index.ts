@@ -1,0 +1,3 @@
+// Every workflow the workers register. Explicit named re-exports (not `export *`): barrel re-exports can drop
+// workflows from the bundle (sdk-typescript #1724).
+export { platformHealthCheck } from './health-check';
