@@ -42,7 +42,11 @@ export default tseslint.config(
   {
     languageOptions: {
       globals: globals.node,
-      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        // lint-probe.ts files exist only in test/unit/workflow-lint.test.ts (lintText), never on disk.
+        projectService: { allowDefaultProject: ['workflows/lint-probe.ts', 'activities/lint-probe.ts'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',

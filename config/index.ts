@@ -16,9 +16,16 @@ export interface Config {
   sourceDb: { host: string; port: number; database: string; user: string; password?: string };
   redis: { host: string; port: number };
   lake: { root: string; zones: { raw: string; processed: string; archive: string } };
-  warehouse: { duckdbPath: string; dataset: string };
-  gcp: { projectId?: string; region: string; buckets: { raw: string; processed: string; archive: string } };
-  worker: { metricsPort: number; maxCachedWorkflows: number; logLevel: Env['LOG_LEVEL'] };
+  warehouse: { duckdbPath: string; dataset: string; maximumBytesBilled: number };
+  gcp: {
+    projectId?: string;
+    region: string;
+    buckets: { raw: string; processed: string; archive: string };
+    gcsApiEndpoint?: string;
+    bigqueryApiEndpoint?: string;
+    bigqueryEmulatorCompat: boolean;
+  };
+  worker: { metricsHost: string; metricsPort: number; maxCachedWorkflows: number; logLevel: Env['LOG_LEVEL'] };
   notifyWebhookUrl?: string;
 }
 
@@ -80,13 +87,21 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
         archive: path.join(lakeRoot, 'archive'),
       },
     },
-    warehouse: { duckdbPath: path.join(dataDir, 'warehouse', 'analytics.duckdb'), dataset: env.BIGQUERY_DATASET },
+    warehouse: {
+      duckdbPath: path.join(dataDir, 'warehouse', 'analytics.duckdb'),
+      dataset: env.BIGQUERY_DATASET,
+      maximumBytesBilled: env.BIGQUERY_MAX_BYTES_BILLED,
+    },
     gcp: {
       projectId: env.GCP_PROJECT_ID,
       region: env.GCP_REGION,
       buckets: { raw: env.GCS_BUCKET_RAW, processed: env.GCS_BUCKET_PROCESSED, archive: env.GCS_BUCKET_ARCHIVE },
+      gcsApiEndpoint: env.GCS_API_ENDPOINT,
+      bigqueryApiEndpoint: env.BIGQUERY_API_ENDPOINT,
+      bigqueryEmulatorCompat: env.BIGQUERY_EMULATOR_COMPAT,
     },
     worker: {
+      metricsHost: env.WORKER_METRICS_HOST,
       metricsPort: env.WORKER_METRICS_PORT,
       maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
       logLevel: env.LOG_LEVEL,

@@ -41,6 +41,8 @@ export const envSchema = z
 
     /** Prometheus endpoint of the worker's SDK metrics; 0 disables it. @default 9464 */
     WORKER_METRICS_PORT: optionalPort.default(9464),
+    /** Interface the metrics endpoint binds (0.0.0.0 inside a container). @default 127.0.0.1 */
+    WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
     /** Workflows kept in the worker's sticky cache (bounded: the cache can exhaust memory). @default 200 */
     WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(200),
 
@@ -53,6 +55,14 @@ export const envSchema = z
     GCS_BUCKET_PROCESSED: z.string().default('hire10x-processed'),
     GCS_BUCKET_ARCHIVE: z.string().default('hire10x-archive'),
     BIGQUERY_DATASET: z.string().default('user_analytics'),
+    /** Cost guard: a BigQuery query that would bill more bytes fails instead of running. @default 10 GiB */
+    BIGQUERY_MAX_BYTES_BILLED: z.coerce.number().int().positive().default(10_737_418_240),
+    /** GCS endpoint override (fake-gcs-server in tests); unset means the real service. */
+    GCS_API_ENDPOINT: z.preprocess(emptyAsUndefined, z.url().optional()),
+    /** BigQuery endpoint override (bigquery-emulator in tests); unset means the real service. */
+    BIGQUERY_API_ENDPOINT: z.preprocess(emptyAsUndefined, z.url().optional()),
+    /** Use the documented emulator fallbacks (staging table + DELETE/INSERT instead of partition decorators). @default false */
+    BIGQUERY_EMULATOR_COMPAT: z.stringbool().default(false),
   })
   .superRefine((env, ctx) => {
     if (env.PLATFORM === 'gcp' && !env.GCP_PROJECT_ID) {

@@ -77,7 +77,11 @@ ln -sfn "$VENV" .venv
 if [ "$WITH_EMULATORS" = 1 ]; then
   step "GCP emulators"
   go_tool fake-gcs-server "$FAKE_GCS_SERVER_MODULE" "$FAKE_GCS_SERVER_VERSION" fake-gcs-server
-  CGO_ENABLED=1 go_tool bigquery-emulator "$BIGQUERY_EMULATOR_MODULE" "$BIGQUERY_EMULATOR_VERSION" bigquery-emulator
+  if [ ! -x "$(tool_bin bigquery-emulator "$BIGQUERY_EMULATOR_VERSION")/bigquery-emulator" ]; then
+    have clang++ || apt_install "clang (the BigQuery emulator's C++ needs it)" "$DEBIAN_PACKAGES_CLANG"
+  fi
+  CGO_ENABLED=1 CC=clang CXX=clang++ go_module_tool bigquery-emulator "$ROOT/scripts/go-tools/bigquery-emulator" \
+    "$BIGQUERY_EMULATOR_VERSION" bigquery-emulator "$BIGQUERY_EMULATOR_MODULE"
   have java || die "Java 17 is needed for the Pub/Sub emulator." "apt-get install -y openjdk-17-jre-headless"
 fi
 step "bootstrap complete"

@@ -42,6 +42,28 @@ go_tool() {
   info "$name $version built in $((SECONDS - start))s -> $dir"
 }
 
+# go_module_tool NAME MODDIR VERSION BINARY PACKAGE: `go build` PACKAGE inside the committed module MODDIR
+# (scripts/go-tools/<name>), for tools whose module cannot be `go install`ed by version.
+go_module_tool() {
+  local name="$1" moddir="$2" version="$3" binary="$4" package="$5" dir
+  dir="$(tool_bin "$name" "$version")"
+  if [ -x "$dir/$binary" ]; then
+    info "$name $version: cached at $dir"
+    return 0
+  fi
+  grep -q "$version" "$moddir/go.mod" || die "$moddir/go.mod does not require $name $version (scripts/versions.env)."
+  have go || die "$name needs Go to build, and 'go' is not on PATH." "Install Go 1.22+ (https://go.dev/doc/install)."
+  step "building $name $version (first time only, slow: C++ inside; cached afterwards)"
+  local tmp="$dir.partial.$$" start=$SECONDS
+  mkdir -p "$tmp"
+  if ! (cd "$moddir" && go build -trimpath -o "$tmp/$binary" "$package") >&2; then
+    rm -rf "$tmp"
+    die "building $name $version failed (see the output above)." "Check the Go module proxy and the C++ toolchain, then retry: npm run bootstrap"
+  fi
+  rm -rf "$dir" && mv "$tmp" "$dir"
+  info "$name $version built in $((SECONDS - start))s -> $dir"
+}
+
 apt_install() {
   local what="$1"
   shift

@@ -1,16 +1,8 @@
-import path from 'node:path';
+import testEnv from './test-env.json';
 
 /**
- * The isolated platform every test talks to: its own data directory and ports, so `npm test` never touches
- * the developer's `npm run demo` platform (.data/, 7233, 55432, 56379).
+ * The isolated platform every test talks to: its own data directory (relative to the project root) and ports,
+ * so `npm test` never touches the developer's `npm run demo` platform (.data/, 7233, 55432, 56379).
+ * The values live in test-env.json so vitest.config.mts can read them without loading TypeScript.
  */
-export const TEST_ENV: Record<string, string> = {
-  PLATFORM: 'local',
-  ANALYTICS_DATA_DIR: path.resolve(__dirname, '../.data/test'),
-  TEMPORAL_ADDRESS: '127.0.0.1:17233',
-  TEMPORAL_UI_PORT: '18233',
-  SOURCE_DB_PORT: '55433',
-  REDIS_PORT: '56380',
-  WORKER_METRICS_PORT: '0',
-  LOG_LEVEL: 'WARN',
-};
+export const TEST_ENV: Record<string, string> = testEnv;

@@ -18,7 +18,7 @@ export async function runWorker(config: Config, options: { bundlePath?: string }
     telemetryOptions: {
       logging: { forward: {}, filter: { core: 'WARN', other: 'WARN' } },
       ...(config.worker.metricsPort > 0
-        ? { metrics: { prometheus: { bindAddress: `127.0.0.1:${config.worker.metricsPort}` } } }
+        ? { metrics: { prometheus: { bindAddress: `${config.worker.metricsHost}:${config.worker.metricsPort}` } } }
         : {}),
     },
   });
@@ -40,7 +40,7 @@ export async function runWorker(config: Config, options: { bundlePath?: string }
       namespace: config.temporal.namespace,
       temporal: config.temporal.address,
       platform: config.platform,
-      metrics: config.worker.metricsPort > 0 ? `http://127.0.0.1:${config.worker.metricsPort}/metrics` : 'disabled',
+      metrics: config.worker.metricsPort > 0 ? `http://${config.worker.metricsHost}:${config.worker.metricsPort}/metrics` : 'disabled',
     });
     await Promise.all(workers.map((w) => w.run()));
     logger.info('worker stopped', {});

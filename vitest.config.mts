@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { TEST_ENV } from './test/test-env';
+import testEnv from './test/test-env.json' with { type: 'json' };
 
 export default defineConfig({
   test: {
@@ -7,7 +7,7 @@ export default defineConfig({
     pool: 'forks',
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
-    env: TEST_ENV,
+    env: testEnv,
     testTimeout: 60_000,
     hookTimeout: 120_000,
     maxWorkers: 2,

@@ -1,0 +1,127 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../config';
+import { isAlive } from '../../cli/dev/process';
+import type { PlatformStatus } from '../../cli/dev/supervisor';
+import { TEST_ENV } from '../test-env';
+
+// A second, throw-away platform on free ports and its own data directory, driven through the real CLI, so
+// start/stop/restart can be exercised without disturbing the shared test platform.
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+    srv.once('error', reject);
+  });
+}
+
+function cli(env: Record<string, string>, ...args: string[]) {
+  const res = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'bin/analytics.js'), ...args], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 180_000,
+  });
+  return { status: res.status, stdout: res.stdout, stderr: res.stderr };
+}
+
+const dirs: string[] = [];
+async function platformEnv(): Promise<Record<string, string>> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hire10x-dev-'));
+  dirs.push(dir);
+  const [t, ui, pg, redis] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  return {
+    ...TEST_ENV,
+    ANALYTICS_DATA_DIR: dir,
+    TEMPORAL_ADDRESS: `127.0.0.1:${t}`,
+    TEMPORAL_UI_PORT: String(ui),
+    SOURCE_DB_PORT: String(pg),
+    REDIS_PORT: String(redis),
+  };
+}
+
+afterAll(() => {
+  for (const dir of dirs) {
+    const pgLink = path.join(dir, 'postgres');
+    if (fs.existsSync(pgLink) && fs.lstatSync(pgLink).isSymbolicLink()) fs.rmSync(fs.realpathSync(pgLink), { recursive: true, force: true });
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+describe('analytics dev up | status | down', () => {
+  it('starts, is idempotent, keeps history across a Temporal crash, and stops only what it started', async () => {
+    const env = await platformEnv();
+    const first = cli(env, 'dev', 'up');
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/temporal: healthy/);
+
+    const status = JSON.parse(cli(env, 'dev', 'status', '--json').stdout) as PlatformStatus;
+    expect(status.services.temporal.state).toBe('running');
+    expect(status.services.postgres.state).toBe('running');
+    expect(status.services.redis.state).toBe('running');
+    expect(status.services.worker.state).toBe('stopped');
+    expect(status.services.temporal.uiUrl).toBe(`http://127.0.0.1:${env.TEMPORAL_UI_PORT}`);
+    expect(status.zones.raw).toBe(path.join(env.ANALYTICS_DATA_DIR!, 'lake', 'raw'));
+    expect(fs.existsSync(status.zones.archive)).toBe(true);
+    expect(fs.readdirSync(path.join(env.ANALYTICS_DATA_DIR!, 'logs')).sort()).toEqual([
+      'postgres.log',
+      'redis.log',
+      'temporal.log',
+    ]);
+
+    const again = cli(env, 'dev', 'up');
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stderr.match(/already running/g)).toHaveLength(3);
+
+    // Record a workflow, crash the server, bring it back: the SQLite history must survive.
+    const workflowId = `dev-platform-history-${Date.now()}`;
+    const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS! });
+    await new Client({ connection }).workflow.start('platformHealthCheck', { taskQueue: 'no-worker', workflowId, args: [{}] });
+    await connection.close();
+    const temporalPid = status.services.temporal.pid!;
+    process.kill(temporalPid, 'SIGKILL');
+    await expect.poll(() => isAlive(temporalPid)).toBe(false);
+    const restarted = cli(env, 'dev', 'up');
+    expect(restarted.status, restarted.stderr).toBe(0);
+    expect(restarted.stderr).toMatch(/temporal: healthy/);
+    const conn2 = await Connection.connect({ address: env.TEMPORAL_ADDRESS! });
+    const described = await new Client({ connection: conn2 }).workflow.getHandle(workflowId).describe();
+    expect(described.workflowId).toBe(workflowId);
+    await conn2.close();
+
+    // An unrelated process must survive `dev down`.
+    const bystander = net.createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => bystander.once('listening', r));
+    const after = JSON.parse(cli(env, 'dev', 'status', '--json').stdout) as PlatformStatus;
+    const pids = ['temporal', 'postgres', 'redis'].map((s) => after.services[s as 'redis'].pid!);
+    const down = cli(env, 'dev', 'down');
+    expect(down.status, down.stderr).toBe(0);
+    for (const pid of pids) expect(isAlive(pid)).toBe(false);
+    expect(bystander.listening).toBe(true);
+    bystander.close();
+    const final = JSON.parse(cli(env, 'dev', 'status', '--json').stdout) as PlatformStatus;
+    expect(Object.values(final.services).map((s) => s.state)).toEqual(['stopped', 'stopped', 'stopped', 'stopped']);
+  }, 240_000);
+
+  it('says clearly when a port is taken and starts nothing', async () => {
+    const env = await platformEnv();
+    const squatter = net.createServer().listen(Number(env.TEMPORAL_ADDRESS!.split(':')[1]), '127.0.0.1');
+    await new Promise((r) => squatter.once('listening', r));
+    try {
+      const res = cli(env, 'dev', 'up');
+      expect(res.status).toBe(1);
+      expect(res.stderr).toContain(`port ${env.TEMPORAL_ADDRESS!.split(':')[1]} (Temporal frontend (TEMPORAL_ADDRESS)) is already in use`);
+      const s = JSON.parse(cli(env, 'dev', 'status', '--json').stdout) as PlatformStatus;
+      expect(s.services.temporal.pid).toBeUndefined();
+      expect(s.services.postgres.state).toBe('stopped');
+    } finally {
+      squatter.close();
+    }
+  });
+});
