@@ -2,6 +2,7 @@
  * Ports: the small interfaces activities depend on. Workflows never see them; only workers/ picks the
  * implementation (local or gcp). Signatures grow issue by issue; every implementation passes one contract suite.
  */
+import type { ColumnType, Dataset } from '../schema/warehouse/types';
 
 /** Result of a cheap liveness probe; `detail` is a short human-readable fact (version, address). */
 export interface Probe {
@@ -12,41 +13,237 @@ export interface Closeable {
   close(): Promise<void>;
 }
 
+/** What to extract: a whole table (snapshot) or one UTC day of it by a timestamp column. */
+export interface ExtractSpec {
+  table: string;
+  /** Columns in output order. */
+  columns: readonly string[];
+  /** One UTC day `[day, day+1)` on this column; absent for a snapshot. */
+  slice?: { column: string; day: string };
+}
+export interface ExtractProgress {
+  rows: number;
+  bytes: number;
+}
+export interface ExtractResult extends ExtractProgress {
+  /** Source column types (PostgreSQL names, e.g. `bigint`, `timestamp with time zone`), in column order. */
+  columnTypes: string[];
+}
+
 /** The User Module's operational database (PostgreSQL locally, Cloud SQL in production). */
 export interface SourceDb extends Closeable {
   ping(): Promise<Probe>;
+  /**
+   * Streams the rows of `spec` as CSV (no header) into `file` without holding rows in memory (COPY … TO STDOUT).
+   * Timestamps are rendered in UTC. Aborting the signal cancels the server-side query.
+   */
+  extractToCsv(
+    spec: ExtractSpec,
+    file: string,
+    options?: { signal?: AbortSignal; onProgress?: (p: ExtractProgress) => void },
+  ): Promise<ExtractResult>;
 }
 
 export const ZONES = ['raw', 'processed', 'archive'] as const;
 export type Zone = (typeof ZONES)[number];
 
-/** Object storage split into lake zones (directories locally, GCS buckets in production). */
+/** One file of a partition written by `ObjectStore.replacePartition`: a plain file name and its content. */
+export type PartitionFile = { name: string } & ({ path: string } | { body: Uint8Array });
+
+/** The partition a reader resolved: the keys of exactly one committed generation (see `ObjectStore.readPartition`). */
+export interface PartitionSnapshot {
+  prefix: string;
+  /** Id of the committed generation (directory swap locally, `_gen=<id>/` on GCS). */
+  generation: string;
+  /** Object keys of the partition's files, sorted; load them with `get`/`download` or hand `uri(...)` to a loader. */
+  keys: string[];
+}
+
+/**
+ * Object storage split into lake zones (directories locally, GCS buckets in production).
+ *
+ * Keys are `/`-separated relative paths (`raw/<table>/dt=YYYY-MM-DD/part-0.parquet` lives at key
+ * `<table>/dt=YYYY-MM-DD/part-0.parquet` in zone `raw`); empty, absolute, `..` or `.`-segment keys are refused with a
+ * non-retryable InvalidInput PlatformError. A missing object is a non-retryable NotFound.
+ *
+ * Partitions (a prefix such as `fact_x/dt=2026-11-27`) are replaced whole by `replacePartition` and read through
+ * `readPartition`, never by listing the prefix: the reader protocol is "resolve the committed generation, then read
+ * exactly its keys; on NotFound while reading (a newer generation replaced it meanwhile) resolve again".
+ */
 export interface ObjectStore extends Closeable {
   /** Writes, reads back and deletes a probe object in every zone. */
   ping(): Promise<Probe>;
+  /** Atomic: a reader sees the old object or the whole new one, never part of it. */
   put(zone: Zone, key: string, body: Uint8Array): Promise<void>;
+  /** Writes only when no object exists at `key` (GCS `ifGenerationMatch=0`); false when one already did. */
+  putIfAbsent(zone: Zone, key: string, body: Uint8Array): Promise<boolean>;
+  /** Streams a local file (large Parquet) into an object; atomic like `put`. */
+  putFile(zone: Zone, key: string, file: string): Promise<void>;
   get(zone: Zone, key: string): Promise<Uint8Array>;
+  /** Streams an object into a local file (written beside it, then renamed). */
+  download(zone: Zone, key: string, file: string): Promise<void>;
+  /** Keys starting with `prefix` (a plain string prefix, not a glob), sorted; in-flight temp files are not listed. */
   list(zone: Zone, prefix: string): Promise<string[]>;
+  /** Idempotent: deleting a missing object succeeds. */
   delete(zone: Zone, key: string): Promise<void>;
+  /** Deletes every key under `prefix` (must be non-empty); returns how many went. */
+  deletePrefix(zone: Zone, prefix: string): Promise<number>;
+  /**
+   * Swaps the whole partition under `prefix` for `files` atomically: a reader (through `readPartition`) sees the old
+   * set or the new set, never a mix. The previous generation is removed once the new one is committed.
+   */
+  replacePartition(zone: Zone, prefix: string, files: PartitionFile[]): Promise<PartitionSnapshot>;
+  /** Resolves the committed generation of a partition; undefined when none was ever written. */
+  readPartition(zone: Zone, prefix: string): Promise<PartitionSnapshot | undefined>;
+  /** Copies `key` into the archive zone under the same key, then deletes the original. Idempotent. */
+  moveToArchive(zone: Exclude<Zone, 'archive'>, key: string): Promise<void>;
+  /**
+   * Where a Warehouse or Spark job on the same platform reads the object: an absolute file path locally,
+   * `gs://bucket/key` on GCS.
+   */
+  uri(zone: Zone, key: string): string;
 }
 
-/** The analytical warehouse (DuckDB locally, BigQuery in production). */
+/**
+ * A query parameter: a plain value (string → STRING, integer number/bigint → INT64, other number → FLOAT64,
+ * boolean → BOOL, Date → TIMESTAMP) or an explicitly typed one, needed for DATE/NUMERIC/JSON and for NULL.
+ */
+export type QueryParam =
+  | string
+  | number
+  | bigint
+  | boolean
+  | Date
+  | { type: ColumnType; value: string | number | bigint | boolean | Date | null };
+
+export interface QueryOptions {
+  /**
+   * Allow statements other than SELECT/WITH/DESCRIBE/SHOW (DML, DDL). Read-only is the default so a report query
+   * cannot change data by accident. @default false
+   */
+  write?: boolean;
+}
+
+/**
+ * Rows come back as plain JSON-safe objects, identical across adapters: INT64 → number (string past 2^53),
+ * NUMERIC → string, DATE → 'YYYY-MM-DD', TIMESTAMP → ISO-8601 UTC string, JSON → string.
+ */
+export type Row = Record<string, string | number | boolean | null>;
+
+/** Which dataset, table and load a partition replace or dimension merge is about. */
+export interface LoadRequest {
+  dataset: Dataset;
+  table: string;
+  /** Parquet files from `ObjectStore.uri(...)` of the same platform; columns must match the table's schema. */
+  parquetFiles: string[];
+  /**
+   * Deterministic key of this load (e.g. `user-analytics-daily:2026-11-27:fact_user_activities`); a retried
+   * activity passes the same key, so BigQuery finds its earlier job instead of loading twice.
+   */
+  jobKey: string;
+}
+export interface PartitionLoadRequest extends LoadRequest {
+  /** The day to replace, `YYYY-MM-DD`; every row's partition column must equal it. */
+  date: string;
+}
+export interface LoadResult {
+  table: string;
+  /** Rows in the partition (replace) or the table (merge) after the load. */
+  rows: number;
+  /** Provider job ids that did the work (BigQuery), for the run's details. */
+  jobIds: string[];
+}
+
+export interface EraseRequest {
+  dataset: Dataset;
+  /** The erased user's id, matched against `subjectColumn`. */
+  userId: string;
+  /** Unlinkable replacement for `tokenise` columns (derive it with a keyed hash, never from the id alone). */
+  token: string;
+  /** Column naming the person a row concerns; tables without it are skipped. @default 'user_id' */
+  subjectColumn?: string;
+  /** Restrict to these tables; every table of the dataset by default. */
+  tables?: string[];
+}
+export interface EraseTableResult {
+  table: string;
+  action: 'delete_row' | 'update' | 'skip';
+  /** Rows that concerned the user before the erasure. */
+  affected: number;
+  /** Rows still matching the user id afterwards (0 unless the subject column itself is kept). */
+  remaining: number;
+}
+
+export interface TableStats {
+  table: string;
+  rows: number;
+  /** Stored bytes where the engine reports them (BigQuery); undefined for DuckDB. */
+  bytes?: number;
+}
+export interface PartitionStats extends TableStats {
+  date: string;
+}
+
+/**
+ * The analytical warehouse (DuckDB locally, BigQuery in production). Every identifier (table, column) is resolved
+ * against the `Dataset` before it reaches SQL; a bad date, an unknown table or column, or Parquet whose columns do
+ * not match the schema is refused with a non-retryable PlatformError naming the value, and nothing changes.
+ */
 export interface Warehouse extends Closeable {
   ping(): Promise<Probe>;
+  /** Creates the dataset and any missing table, adds missing NULLABLE columns; idempotent. */
+  ensureDataset(dataset: Dataset): Promise<void>;
+  /** Replaces exactly one day's partition of a partitioned table with the files' rows, atomically. */
+  replacePartition(request: PartitionLoadRequest): Promise<LoadResult>;
+  /** Upserts a dimension from the files: MERGE on the table's primary key (source keys must be unique). */
+  mergeDimension(request: LoadRequest): Promise<LoadResult>;
+  /** Runs one parameterised statement; values only ever travel as `@name` parameters. */
+  query(sql: string, params?: Record<string, QueryParam>, options?: QueryOptions): Promise<Row[]>;
+  /** Deletes or anonymises/tokenises one user's rows per the schema's erasure rules; idempotent. */
+  eraseUser(request: EraseRequest): Promise<EraseTableResult[]>;
+  tableStats(dataset: Dataset, table: string): Promise<TableStats>;
+  partitionStats(dataset: Dataset, table: string, date: string): Promise<PartitionStats>;
 }
 
 /** Runs a Spark job to completion (spark-submit locally, Dataproc in production). */
 export interface SparkJob {
+  /**
+   * Deterministic id of this run, stable across activity attempts and fresh for a new run (e.g. workflow run id +
+   * activity id). Dataproc derives the cluster name, job id and request ids from it, so a retried attempt finds the
+   * cluster and job of the previous one instead of creating a second.
+   */
+  runId: string;
+  /** Short human-readable name (lower_snake_case), used in job ids and logs. */
   name: string;
   /** Path of the PySpark entrypoint relative to jobs/. */
   mainPythonFile: string;
   args: string[];
+  /** Spark properties for this job (`--conf` locally, job properties on Dataproc); override the runner's defaults. */
+  properties?: Record<string, string>;
+  /** Extra Python files relative to jobs/ (jobs/lib is always shipped). */
+  pyFiles?: string[];
+}
+export interface SparkRunOptions {
+  /** Aborting stops the job (kills the local process group / cancels the Dataproc job) and rejects with its reason. */
+  signal?: AbortSignal;
+  /** Progress lines (driver log lines, job state); called at least every poll so activity heartbeats never starve. */
+  onProgress?: (line: string) => void;
+}
+export interface SparkRunResult {
+  /** The driver's stdout locally (bounded tail); a summary with the driver output URI on Dataproc. */
+  output: string;
+  durationMs: number;
+  /** The provider's job id, when it has one. */
+  jobId?: string;
 }
 export interface SparkRunner extends Closeable {
-  run(
-    job: SparkJob,
-    options: { signal?: AbortSignal; onProgress?: (line: string) => void },
-  ): Promise<{ output: string }>;
+  /** Fails with a PlatformError: SparkJobFailed (non-retryable) or TransientInfrastructure (retryable). */
+  run(job: SparkJob, options?: SparkRunOptions): Promise<SparkRunResult>;
+  /**
+   * Releases whatever a run of `runId` may have left behind (the ephemeral Dataproc cluster); idempotent, a no-op
+   * locally. A workflow calls it from a cleanup activity after cancellation, when `run` had no chance to.
+   */
+  cleanup(runId: string): Promise<void>;
 }
 
 /** Durable event streams (Redis Streams locally, Pub/Sub in production). */
@@ -73,4 +270,5 @@ export interface Adapters extends Closeable {
   warehouse: Warehouse;
   bus: EventBus;
   notifier: Notifier;
+  spark: SparkRunner;
 }

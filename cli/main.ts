@@ -6,8 +6,11 @@ import { formatHealth, runHealthCheck } from './health';
 import { down, status, up, type PlatformStatus } from './dev/supervisor';
 import { paths } from './dev/services';
 import { withClient } from './temporal-client';
+import { formatDailySummary, startDaily } from './run-daily';
 import { writeWorkflowBundle } from '../workers/bundle';
 import { runWorker } from '../workers/main';
+import { registerWarehouseCommands } from './warehouse-commands';
+import { registerDbCommands } from './seed/commands';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -99,6 +102,22 @@ export function buildProgram(getConfig: () => Config): Command {
       const run = await withClient(config, (client) => runHealthCheck(client, config));
       process.stdout.write(opts.json ? `${JSON.stringify(run, null, 2)}\n` : `${formatHealth(run)}\n`);
       if (!run.report.ok) process.exitCode = 1;
+    });
+  registerDbCommands(program, getConfig);
+  registerWarehouseCommands(program, getConfig);
+  const run = program.command('run').description('start pipeline runs');
+  run
+    .command('daily')
+    .description('start (or attach to) the daily pipeline for one logical date')
+    .requiredOption('--date <YYYY-MM-DD>', 'logical date (UTC data day)')
+    .option('--wait', 'wait for the result and print the summary')
+    .action(async (opts: { date: string; wait?: boolean }) => {
+      const config = getConfig();
+      await withClient(config, async (client) => {
+        const h = await startDaily(client, config, { logicalDate: opts.date });
+        say(`${h.workflowId} (${h.status.toLowerCase()}): ${h.url}`);
+        if (opts.wait) process.stdout.write(`${formatDailySummary(await h.result())}\n`);
+      });
     });
   return program;
 }

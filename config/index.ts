@@ -23,6 +23,7 @@ export interface Config {
     buckets: { raw: string; processed: string; archive: string };
     gcsApiEndpoint?: string;
     bigqueryApiEndpoint?: string;
+    bigqueryLocation: string;
     bigqueryEmulatorCompat: boolean;
   };
   worker: { metricsHost: string; metricsPort: number; maxCachedWorkflows: number; logLevel: Env['LOG_LEVEL'] };
@@ -98,6 +99,7 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
       buckets: { raw: env.GCS_BUCKET_RAW, processed: env.GCS_BUCKET_PROCESSED, archive: env.GCS_BUCKET_ARCHIVE },
       gcsApiEndpoint: env.GCS_API_ENDPOINT,
       bigqueryApiEndpoint: env.BIGQUERY_API_ENDPOINT,
+      bigqueryLocation: env.BIGQUERY_LOCATION,
       bigqueryEmulatorCompat: env.BIGQUERY_EMULATOR_COMPAT,
     },
     worker: {

@@ -55,6 +55,8 @@ export const envSchema = z
     GCS_BUCKET_PROCESSED: z.string().default('hire10x-processed'),
     GCS_BUCKET_ARCHIVE: z.string().default('hire10x-archive'),
     BIGQUERY_DATASET: z.string().default('user_analytics'),
+    /** Location of the BigQuery datasets and jobs (a job is looked up by id within its location). @default US */
+    BIGQUERY_LOCATION: z.string().min(1).default('US'),
     /** Cost guard: a BigQuery query that would bill more bytes fails instead of running. @default 10 GiB */
     BIGQUERY_MAX_BYTES_BILLED: z.coerce.number().int().positive().default(10_737_418_240),
     /** GCS endpoint override (fake-gcs-server in tests); unset means the real service. */

@@ -1,6 +1,13 @@
 import { type Connection } from '@temporalio/client';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createExtractActivities } from '../activities/extract';
 import { createHealthActivities } from '../activities/health';
+import { createLoadActivities } from '../activities/load';
+import { createPublishActivities } from '../activities/publish';
+import { createQualityActivities } from '../activities/quality';
+import { createTransformActivities } from '../activities/transform';
+import { userAnalytics } from '../schema/warehouse';
+import type { Dataset } from '../schema/warehouse/types';
 import type { Adapters } from '../adapters/ports';
 import { writeWorkflowBundle } from './bundle';
 import { TASK_QUEUES, type TaskQueueName } from '../workflows/task-queues';
@@ -17,11 +24,33 @@ export interface CreateWorkersOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** @default 200 */
   maxCachedWorkflows?: number;
+  /** Links in notifications point here. */
+  ui: { url: string };
+  /** The warehouse dataset (tests pass their own name to stay isolated). @default userAnalytics */
+  dataset?: Dataset;
 }
 
 /** Every activity the workers register, built over the adapters. */
-export function createActivities(adapters: Adapters, clientConnection: Connection) {
+export function createActivities(
+  adapters: Adapters,
+  clientConnection: Connection,
+  options: { namespace: string; uiUrl: string; dataset?: Dataset },
+) {
+  const dataset = options.dataset ?? userAnalytics;
+  const { source, store, warehouse, spark, notifier } = adapters;
   return {
+    ...createExtractActivities({ source, store }),
+    ...createTransformActivities({ spark, store }),
+    ...createLoadActivities({ store, warehouse, dataset }),
+    ...createQualityActivities({ store, warehouse, dataset }),
+    ...createPublishActivities({
+      store,
+      warehouse,
+      notifier,
+      dataset,
+      uiUrl: options.uiUrl,
+      namespace: options.namespace,
+    }),
     ...createHealthActivities({
       ...adapters,
       temporal: {
@@ -37,7 +66,11 @@ export function createActivities(adapters: Adapters, clientConnection: Connectio
 /** One worker per task queue (etl, gdpr, stream), sharing one connection and one workflow bundle. */
 export async function createWorkers(options: CreateWorkersOptions): Promise<Worker[]> {
   const queues = { ...TASK_QUEUES, ...options.taskQueues };
-  const activities = createActivities(options.adapters, options.clientConnection);
+  const activities = createActivities(options.adapters, options.clientConnection, {
+    namespace: options.namespace,
+    uiUrl: options.ui.url,
+    dataset: options.dataset,
+  });
   const bundle = options.workflowBundle ?? { codePath: await bundlePath() };
   return Promise.all(
     Object.values(queues).map((taskQueue) =>

@@ -33,6 +33,7 @@ export async function runWorker(config: Config, options: { bundlePath?: string }
       namespace: config.temporal.namespace,
       adapters,
       maxCachedWorkflows: config.worker.maxCachedWorkflows,
+      ui: { url: config.temporal.uiUrl },
       workflowBundle: options.bundlePath ? { codePath: options.bundlePath } : undefined,
     });
     logger.info('worker started', {
@@ -40,7 +41,10 @@ export async function runWorker(config: Config, options: { bundlePath?: string }
       namespace: config.temporal.namespace,
       temporal: config.temporal.address,
       platform: config.platform,
-      metrics: config.worker.metricsPort > 0 ? `http://${config.worker.metricsHost}:${config.worker.metricsPort}/metrics` : 'disabled',
+      metrics:
+        config.worker.metricsPort > 0
+          ? `http://${config.worker.metricsHost}:${config.worker.metricsPort}/metrics`
+          : 'disabled',
     });
     await Promise.all(workers.map((w) => w.run()));
     logger.info('worker stopped', {});

@@ -1,3 +1,4 @@
 // Every workflow the workers register. Explicit named re-exports (not `export *`): barrel re-exports can drop
 // workflows from the bundle (sdk-typescript #1724).
 export { platformHealthCheck } from './health-check';
+export { userAnalyticsDaily } from './user-analytics-daily';

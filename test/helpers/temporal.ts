@@ -48,6 +48,7 @@ export async function createTestWorkerEnv(): Promise<TestWorkerEnv> {
         adapters: override ?? adapters,
         taskQueues: { etl: taskQueue, gdpr: `${taskQueue}-gdpr`, stream: `${taskQueue}-stream` },
         workflowBundle: { codePath: inject('workflowBundlePath') },
+        ui: { url: config.temporal.uiUrl },
       });
       const work = fn();
       const [result] = await Promise.all([work, ...workers.map((w) => w.runUntil(work))]);

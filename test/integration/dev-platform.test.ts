@@ -49,7 +49,8 @@ async function platformEnv(): Promise<Record<string, string>> {
 afterAll(() => {
   for (const dir of dirs) {
     const pgLink = path.join(dir, 'postgres');
-    if (fs.existsSync(pgLink) && fs.lstatSync(pgLink).isSymbolicLink()) fs.rmSync(fs.realpathSync(pgLink), { recursive: true, force: true });
+    if (fs.existsSync(pgLink) && fs.lstatSync(pgLink).isSymbolicLink())
+      fs.rmSync(fs.realpathSync(pgLink), { recursive: true, force: true });
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
@@ -82,7 +83,11 @@ describe('analytics dev up | status | down', () => {
     // Record a workflow, crash the server, bring it back: the SQLite history must survive.
     const workflowId = `dev-platform-history-${Date.now()}`;
     const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS! });
-    await new Client({ connection }).workflow.start('platformHealthCheck', { taskQueue: 'no-worker', workflowId, args: [{}] });
+    await new Client({ connection }).workflow.start('platformHealthCheck', {
+      taskQueue: 'no-worker',
+      workflowId,
+      args: [{}],
+    });
     await connection.close();
     const temporalPid = status.services.temporal.pid!;
     process.kill(temporalPid, 'SIGKILL');
@@ -116,7 +121,9 @@ describe('analytics dev up | status | down', () => {
     try {
       const res = cli(env, 'dev', 'up');
       expect(res.status).toBe(1);
-      expect(res.stderr).toContain(`port ${env.TEMPORAL_ADDRESS!.split(':')[1]} (Temporal frontend (TEMPORAL_ADDRESS)) is already in use`);
+      expect(res.stderr).toContain(
+        `port ${env.TEMPORAL_ADDRESS!.split(':')[1]} (Temporal frontend (TEMPORAL_ADDRESS)) is already in use`,
+      );
       const s = JSON.parse(cli(env, 'dev', 'status', '--json').stdout) as PlatformStatus;
       expect(s.services.temporal.pid).toBeUndefined();
       expect(s.services.postgres.state).toBe('stopped');

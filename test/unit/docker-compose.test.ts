@@ -16,8 +16,7 @@ const compose = parse(fs.readFileSync(path.join(PROJECT_ROOT, 'docker-compose.ym
   services: Record<string, ComposeService>;
 };
 const readme = fs.readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
-const published = (svc: string) =>
-  (compose.services[svc]?.ports ?? []).map((p) => Number(p.split(':').at(-2)));
+const published = (svc: string) => (compose.services[svc]?.ports ?? []).map((p) => Number(p.split(':').at(-2)));
 
 // No Docker engine runs here: the compose file is validated offline against the config schema and the README.
 describe('docker-compose.yml', () => {
@@ -26,7 +25,7 @@ describe('docker-compose.yml', () => {
     expect(fs.existsSync(path.join(PROJECT_ROOT, compose.services.worker?.build?.dockerfile ?? 'missing'))).toBe(true);
   });
 
-  it("gives the worker an environment the config schema accepts, pointing at the compose services", () => {
+  it('gives the worker an environment the config schema accepts, pointing at the compose services', () => {
     const env = compose.services.worker?.environment ?? {};
     expect(envSchema.safeParse(env).success).toBe(true);
     const config = parseConfig(env);
@@ -46,7 +45,9 @@ describe('docker-compose.yml', () => {
 
   it('registers the same search attributes as `analytics dev up`', () => {
     const flags = (compose.services.temporal?.command ?? []).filter((a) => a.startsWith('--search-attribute='));
-    const registered = Object.fromEntries(flags.map((f) => f.replace('--search-attribute=', '').split('=')));
+    const registered = Object.fromEntries(
+      flags.map((f) => f.replace('--search-attribute=', '').split('=') as [string, string]),
+    );
     expect(registered).toEqual(SEARCH_ATTRIBUTES);
   });
 });

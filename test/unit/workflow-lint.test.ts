@@ -15,7 +15,10 @@ describe('workflow lint rules', () => {
     ["import fs from 'node:fs';\nexport const x = fs;\n", /no Node built-ins/],
     ["import { Pool } from 'pg';\nexport const x = Pool;\n", /cloud clients, database drivers/],
     ["import { BigQuery } from '@google-cloud/bigquery';\nexport const x = BigQuery;\n", /cloud clients/],
-    ["import { createHealthActivities } from '../activities/health';\nexport const x = createHealthActivities;\n", /only types/],
+    [
+      "import { createHealthActivities } from '../activities/health';\nexport const x = createHealthActivities;\n",
+      /only types/,
+    ],
   ])('refuses %s', async (code, expected) => {
     expect((await lintWorkflow(code)).join('\n')).toMatch(expected);
   });

@@ -1,0 +1,248 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { rowsToParquet } from '../adapters/parquet';
+import type { Notifier, ObjectStore, QueryParam, Row, Warehouse } from '../adapters/ports';
+import { findTable } from '../schema/warehouse';
+import type { Dataset } from '../schema/warehouse/types';
+import { asActivityFailure } from './failures';
+import { withHeartbeat } from './heartbeat';
+import { writeRows } from './quality';
+
+const DAY_MS = 86_400_000;
+const dayStart = (day: string, offset = 0) => new Date(Date.parse(`${day}T00:00:00Z`) + offset * DAY_MS);
+const isoDay = (d: Date) => d.toISOString().slice(0, 10);
+const ratio = (a: number, b: number) => (b === 0 ? null : Math.round((a / b) * 1e6) / 1e6);
+const num = (v: Row[string] | undefined) => Number(v ?? 0);
+
+export interface PipelineRunRecord {
+  workflowId: string;
+  runId: string;
+  pipeline: string;
+  logicalDate: string;
+  startedAt: string;
+  status: 'running' | 'succeeded' | 'failed' | 'cancelled';
+  summary: {
+    extracted: Record<string, number>;
+    loaded: Record<string, number>;
+    stageMs: Partial<Record<'extract' | 'transform' | 'load' | 'quality' | 'publish', number>>;
+  };
+  error?: { type: string; message: string };
+}
+
+/** Per-tenant activity counts over trailing windows ending on `day` (portable SQL: DuckDB and BigQuery). */
+async function engagementCounts(warehouse: Warehouse, ds: string, day: string): Promise<Map<string, Row>> {
+  const params: Record<string, QueryParam> = {
+    d: { type: 'DATE', value: day },
+    from7: { type: 'DATE', value: isoDay(dayStart(day, -6)) },
+    from30: { type: 'DATE', value: isoDay(dayStart(day, -29)) },
+    dayStart: dayStart(day),
+    dayEnd: dayStart(day, 1),
+  };
+  const rows = await warehouse.query(
+    `with active as (
+       select tenant_id, user_id, event_date from ${ds}.fact_user_activities where event_date >= @from30 and event_date <= @d
+       union all
+       select tenant_id, user_id, event_date from ${ds}.fact_session_metrics where event_date >= @from30 and event_date <= @d
+     ),
+     act as (
+       select tenant_id,
+              count(distinct case when event_date = @d then user_id end) as dau,
+              count(distinct case when event_date >= @from7 then user_id end) as wau,
+              count(distinct user_id) as mau
+       from active group by tenant_id
+     ),
+     usr as (
+       select tenant_id,
+              count(case when created_at >= @dayStart and created_at < @dayEnd then 1 end) as new_users,
+              count(case when deleted_at >= @dayStart and deleted_at < @dayEnd then 1 end) as deleted_users,
+              count(case when created_at < @dayEnd and (deleted_at is null or deleted_at >= @dayEnd) then 1 end) as total_users
+       from ${ds}.dim_users group by tenant_id
+     ),
+     tms as (
+       select tenant_id,
+              count(case when created_at < @dayEnd then 1 end) as total_teams,
+              count(case when created_at >= @dayStart and created_at < @dayEnd then 1 end) as new_teams
+       from ${ds}.dim_teams group by tenant_id
+     )
+     select t.tenant_id as tenant_id,
+            coalesce(act.dau, 0) as dau, coalesce(act.wau, 0) as wau, coalesce(act.mau, 0) as mau,
+            coalesce(usr.new_users, 0) as new_users, coalesce(usr.deleted_users, 0) as deleted_users,
+            coalesce(usr.total_users, 0) as total_users,
+            coalesce(tms.total_teams, 0) as total_teams, coalesce(tms.new_teams, 0) as new_teams
+     from ${ds}.dim_tenants t
+     left join act on act.tenant_id = t.tenant_id
+     left join usr on usr.tenant_id = t.tenant_id
+     left join tms on tms.tenant_id = t.tenant_id
+     where t.created_at < @dayEnd`,
+    params,
+  );
+  return new Map(rows.map((r) => [String(r.tenant_id), r]));
+}
+
+/**
+ * Publish activities: refresh the reporting tables that need trailing windows over many days (computed in the
+ * warehouse, the only place holding the history), record the run in pipeline_runs and audit_log, notify.
+ */
+export function createPublishActivities(deps: {
+  warehouse: Warehouse;
+  store: ObjectStore;
+  notifier: Notifier;
+  dataset: Dataset;
+  /** Temporal Web UI base, for links in notifications. */
+  uiUrl: string;
+  namespace: string;
+  scratchDir?: string;
+}) {
+  const replaceReport = async (tableName: string, date: string, rows: Record<string, unknown>[], jobKey: string) => {
+    const table = findTable(deps.dataset, tableName);
+    const dir = await fs.mkdtemp(path.join(deps.scratchDir ?? os.tmpdir(), `${tableName}-`));
+    try {
+      const file = path.join(dir, 'part-00000.parquet');
+      await rowsToParquet(rows, table, file);
+      const snapshot = await deps.store.replacePartition('processed', `${tableName}/dt=${date}`, [
+        { name: 'part-00000.parquet', path: file },
+      ]);
+      const result = await deps.warehouse.replacePartition({
+        dataset: deps.dataset,
+        table: tableName,
+        date,
+        parquetFiles: snapshot.keys.map((k) => deps.store.uri('processed', k)),
+        jobKey,
+      });
+      return result.rows;
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  };
+
+  return {
+    async publishReporting(input: {
+      date: string;
+      runKey: string;
+    }): Promise<{ tables: Record<string, number>; durationMs: number }> {
+      return asActivityFailure(() =>
+        withHeartbeat(async () => {
+          const started = Date.now();
+          const counts = await engagementCounts(deps.warehouse, deps.dataset.name, input.date);
+          const engagement = [...counts.values()].map((r) => ({
+            report_date: input.date,
+            tenant_id: String(r.tenant_id),
+            dau: num(r.dau),
+            wau: num(r.wau),
+            mau: num(r.mau),
+            stickiness: ratio(num(r.dau), num(r.mau)),
+            weekly_stickiness: ratio(num(r.dau), num(r.wau)),
+            new_users: num(r.new_users),
+            total_users: num(r.total_users),
+          }));
+          const growth = [...counts.values()].map((r) => ({
+            report_date: input.date,
+            tenant_id: String(r.tenant_id),
+            total_users: num(r.total_users),
+            new_users: num(r.new_users),
+            deleted_users: num(r.deleted_users),
+            active_users_30d: num(r.mau),
+            total_teams: num(r.total_teams),
+            new_teams: num(r.new_teams),
+          }));
+          const tables: Record<string, number> = {
+            rpt_engagement_daily: await replaceReport(
+              'rpt_engagement_daily',
+              input.date,
+              engagement,
+              `${input.runKey}:rpt_engagement_daily`,
+            ),
+            rpt_tenant_growth_daily: await replaceReport(
+              'rpt_tenant_growth_daily',
+              input.date,
+              growth,
+              `${input.runKey}:rpt_tenant_growth_daily`,
+            ),
+          };
+          return { tables, durationMs: Date.now() - started };
+        }),
+      );
+    },
+
+    /** Upserts the run's pipeline_runs row and appends its audit_log row; both keyed, so retries overwrite. */
+    async recordPipelineRun(run: PipelineRunRecord): Promise<void> {
+      return asActivityFailure(async () => {
+        const now = new Date().toISOString();
+        const s = run.summary;
+        const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
+        const rowCounts = Object.fromEntries(
+          [...new Set([...Object.keys(s.extracted), ...Object.keys(s.loaded)])].map((t) => [
+            t,
+            { extracted: s.extracted[t] ?? null, loaded: s.loaded[t] ?? null },
+          ]),
+        );
+        await writeRows(
+          deps,
+          'pipeline_runs',
+          [
+            {
+              workflow_id: run.workflowId,
+              run_id: run.runId,
+              pipeline: run.pipeline,
+              logical_date: run.logicalDate,
+              status: run.status,
+              started_at: run.startedAt,
+              finished_at: run.status === 'running' ? null : now,
+              extract_ms: s.stageMs.extract ?? null,
+              transform_ms: s.stageMs.transform ?? null,
+              load_ms: s.stageMs.load ?? null,
+              quality_ms: s.stageMs.quality ?? null,
+              publish_ms: s.stageMs.publish ?? null,
+              rows_extracted: sum(s.extracted),
+              rows_loaded: sum(s.loaded),
+              row_counts: JSON.stringify(rowCounts),
+              error_type: run.error?.type ?? null,
+              error_message: run.error?.message ?? null,
+            },
+          ],
+          `${run.workflowId}/${run.runId}:pipeline_runs`,
+        );
+        await writeRows(
+          deps,
+          'audit_log',
+          [
+            {
+              audit_id: `${run.workflowId}/${run.runId}:pipeline.run`,
+              event_date: now.slice(0, 10),
+              occurred_at: now,
+              tenant_id: null,
+              actor: `workflow:${run.workflowId}`,
+              actor_type: 'service',
+              action: `pipeline.run.${run.status}`,
+              resource: `${run.pipeline}:${run.logicalDate}`,
+              subject_token: null,
+              outcome: run.status === 'succeeded' ? 'success' : 'failure',
+              workflow_id: run.workflowId,
+              run_id: run.runId,
+              details: JSON.stringify({
+                rowsExtracted: sum(s.extracted),
+                rowsLoaded: sum(s.loaded),
+                error: run.error?.type ?? null,
+              }),
+            },
+          ],
+          `${run.workflowId}/${run.runId}:audit_log`,
+        );
+      });
+    },
+
+    async notify(n: {
+      severity: 'info' | 'warn' | 'error';
+      title: string;
+      text: string;
+      workflowId: string;
+      runId: string;
+    }): Promise<void> {
+      const link = `${deps.uiUrl}/namespaces/${encodeURIComponent(deps.namespace)}/workflows/${encodeURIComponent(n.workflowId)}/${n.runId}/history`;
+      await deps.notifier.notify({ severity: n.severity, title: n.title, text: n.text, link });
+    },
+  };
+}
+
+export type PublishActivities = ReturnType<typeof createPublishActivities>;

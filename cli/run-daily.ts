@@ -1,0 +1,78 @@
+import { type Client, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
+import { type Config } from '../config';
+import { LogicalDate, Pipeline } from '../workflows/search-attributes';
+import { TASK_QUEUES } from '../workflows/task-queues';
+import {
+  DAILY_PIPELINE,
+  dailyWorkflowId,
+  userAnalyticsDailyInput,
+  type DailyRunSummary,
+  type UserAnalyticsDailyInput,
+} from '../workflows/user-analytics-daily';
+import { workflowUrl } from './temporal-client';
+
+export interface DailyRunHandle {
+  workflowId: string;
+  runId: string;
+  url: string;
+  /** Status right after start/attach: RUNNING for a new or running run, COMPLETED when the day was already done. */
+  status: string;
+  result(): Promise<DailyRunSummary>;
+}
+
+/**
+ * Starts the day's run, or attaches to it: the workflow id is the day, a running or completed run is reused, and
+ * only a failed or cancelled one is started again (fix the cause, then run again).
+ */
+export async function startDaily(
+  client: Client,
+  config: Config,
+  raw: UserAnalyticsDailyInput,
+  options: { taskQueue?: string; workflowId?: string } = {},
+): Promise<DailyRunHandle> {
+  const input = userAnalyticsDailyInput.parse(raw);
+  const workflowId = options.workflowId ?? dailyWorkflowId(input.logicalDate);
+  const handle = await client.workflow
+    .start('userAnalyticsDaily', {
+      taskQueue: options.taskQueue ?? TASK_QUEUES.etl,
+      workflowId,
+      args: [raw],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+      staticSummary: `Daily user analytics for ${input.logicalDate}`,
+      staticDetails:
+        'Extract PostgreSQL → raw Parquet, Spark transform → processed star schema, load into the warehouse, ' +
+        'data-quality checks, publish reporting tables. Reset from the failed step after fixing the cause.',
+      typedSearchAttributes: [
+        { key: Pipeline, value: DAILY_PIPELINE },
+        { key: LogicalDate, value: new Date(`${input.logicalDate}T00:00:00Z`) },
+      ],
+    })
+    .catch((err: unknown) => {
+      // A completed run with ALLOW_DUPLICATE_FAILED_ONLY is "already started": attach to it.
+      if ((err as Error).name === 'WorkflowExecutionAlreadyStartedError') return client.workflow.getHandle(workflowId);
+      throw err;
+    });
+  const description = await handle.describe();
+  const runId = description.runId;
+  return {
+    workflowId,
+    runId,
+    url: workflowUrl(config, workflowId, runId),
+    status: description.status.name,
+    result: () => client.workflow.getHandle(workflowId, runId).result() as Promise<DailyRunSummary>,
+  };
+}
+
+export function formatDailySummary(s: DailyRunSummary): string {
+  const total = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
+  const stages = Object.entries(s.stageMs)
+    .map(([k, v]) => `${k} ${((v ?? 0) / 1000).toFixed(1)}s`)
+    .join(', ');
+  return [
+    `${s.workflowId}: ${total(s.extracted)} rows extracted from ${Object.keys(s.extracted).length} tables, ` +
+      `${Object.keys(s.loaded).length} warehouse tables loaded`,
+    `  quality: ${s.quality.passed} passed, ${s.quality.warned.length} warned${s.quality.warned.length ? ` (${s.quality.warned.join(', ')})` : ''}`,
+    `  stages: ${stages}`,
+  ].join('\n');
+}

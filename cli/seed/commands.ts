@@ -1,0 +1,46 @@
+import pg from 'pg';
+import type { Command } from 'commander';
+import type { Config } from '../../config';
+import { migrate } from '../../schema/source/migrate';
+import { resolveSeedOptions } from './options';
+import { seed } from './seed';
+
+const say = (line: string) => process.stderr.write(`${line}\n`);
+
+/** A short-lived pool over the configured source database (one connection holds the seed's transaction). */
+async function withSourcePool<T>(config: Config, fn: (pool: pg.Pool) => Promise<T>): Promise<T> {
+  const { host, port, database, user, password } = config.sourceDb;
+  const pool = new pg.Pool({ host, port, database, user, password, max: 2, application_name: 'hire10x-seed' });
+  try {
+    return await fn(pool);
+  } finally {
+    await pool.end();
+  }
+}
+
+/** `analytics db migrate` and `analytics seed`. */
+export function registerDbCommands(program: Command, getConfig: () => Config): void {
+  const db = program.command('db').description('the User Module source database');
+  db.command('migrate')
+    .description('apply new migrations from schema/source/migrations (safe to re-run)')
+    .action(async () => {
+      const { applied } = await withSourcePool(getConfig(), (pool) => migrate(pool, { log: say }));
+      say(applied.length ? `applied ${applied.length} migration(s)` : 'schema is up to date');
+    });
+
+  program
+    .command('seed')
+    .description('fill the source database with deterministic sample data (one transaction)')
+    .option('--scale <scale>', 'small (~1k users, 200k events) | medium (50k, 5M) | large (1M, 50M)', 'small')
+    .option('--users <n>', 'users in total (overrides the scale)')
+    .option('--events <n>', 'events in total across event tables (overrides the scale)')
+    .option('--days <n>', 'days of events', '30')
+    .option('--seed <seed>', 'any text; the same seed gives the same data', '1')
+    .option('--end-date <YYYY-MM-DD>', 'last day of data, UTC (default: yesterday)')
+    .option('--reset', 'truncate the User Module tables first (in the same transaction)')
+    .action(async (opts: Record<string, string | boolean | undefined>) => {
+      const options = resolveSeedOptions({ ...opts, reset: opts.reset === true });
+      const result = await withSourcePool(getConfig(), (pool) => seed(pool, options, { log: say }));
+      process.stdout.write(`${JSON.stringify(result.counts, null, 2)}\n`);
+    });
+}

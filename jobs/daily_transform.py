@@ -1,0 +1,143 @@
+"""Daily transform: raw zone (Parquet per source table and day) -> processed star schema + day-local reports.
+
+Usage (spark-submit ships the `jobs` package as a zip, see jobs/build_pyfiles.py):
+
+    daily_transform.py --raw-root <uri> --out-root <uri> --date YYYY-MM-DD --run-id <id> [--tables a,b]
+
+Reads `<raw-root>/<source table>/dt=<date>/`, writes every produced table to `<out-root>/<table>/` (overwritten, so a
+retried attempt replaces its own output; the TypeScript side promotes it into `processed/<table>/dt=<date>/`), and
+prints `TRANSFORM_SUMMARY {"tables": {...}}` last: the runner parses row counts from the driver output. Roots are
+used as given (local paths or gs:// URIs) through Spark and the Hadoop FileSystem API only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+
+def _ensure_jobs_package() -> None:
+    """Makes `jobs.transform` importable however the file is launched.
+
+    Under pytest or `python -m jobs.daily_transform` the package is already on sys.path. Under spark-submit it comes
+    from the --py-files zip; when that zip only carries jobs/lib (an older runner), the source tree next to this file
+    is added to the package's search path; launched as a bare script, the repository root is put on sys.path.
+    """
+    here = Path(__file__).resolve().parent
+    try:
+        import jobs
+    except ModuleNotFoundError:
+        sys.path.insert(0, str(here.parent))
+        return
+    if importlib.util.find_spec("jobs.transform") is None and (here / "transform").is_dir():
+        jobs.__path__.append(str(here))
+
+
+_ensure_jobs_package()
+
+from pyspark.sql import DataFrame, SparkSession  # noqa: E402
+
+from jobs.lib.partitions import parse_logical_date, partition_path  # noqa: E402
+from jobs.transform.pipeline import FACT_TABLES, DailyTransform, RawLoader, select_tables  # noqa: E402
+from jobs.transform.raw import RAW_SCHEMAS  # noqa: E402
+
+SUMMARY_PREFIX = "TRANSFORM_SUMMARY "
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """Parses and validates the arguments before any JVM starts, so bad input fails in milliseconds."""
+    parser = argparse.ArgumentParser(
+        prog="daily_transform.py", description="Hire10x daily transform: raw zone -> processed star schema"
+    )
+    parser.add_argument("--raw-root", required=True, help="raw zone root (local path or gs:// URI)")
+    parser.add_argument("--out-root", required=True, help="output root; each table goes to <out-root>/<table>/")
+    parser.add_argument("--date", required=True, help="logical date YYYY-MM-DD (UTC day)")
+    parser.add_argument("--run-id", required=True, help="id of the pipeline run (logged and echoed in the summary)")
+    parser.add_argument("--tables", default="", help="comma-separated subset of the produced tables (default: all)")
+    args = parser.parse_args(argv)
+    try:
+        args.day = parse_logical_date(args.date)
+        args.table_list = select_tables(args.tables)
+    except ValueError as error:
+        parser.error(str(error))
+    if not args.run_id.strip() or len(args.run_id) > 256:
+        parser.error("--run-id must be 1-256 characters")
+    for name in ("raw_root", "out_root"):
+        if not getattr(args, name).strip():
+            parser.error(f"--{name.replace('_', '-')} must not be empty")
+    return args
+
+
+def _parquet_files(spark: SparkSession, path: str) -> list[str] | None:
+    """Data file names under `path` (Hadoop FileSystem, so gs:// works on Dataproc); None if `path` is absent."""
+    jvm = spark.sparkContext._jvm
+    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
+    fs = hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    if not fs.exists(hadoop_path):
+        return None
+    names = [status.getPath().getName() for status in fs.listStatus(hadoop_path)]
+    return sorted(n for n in names if n.endswith(".parquet") and not n.startswith(("_", ".")))
+
+
+def raw_loader(spark: SparkSession, raw_root: str, day: _dt.date) -> RawLoader:
+    """Loader of `<raw_root>/<table>/dt=<day>/`.
+
+    A missing partition fails: the extract writes one per table and day, so its absence means the extract did not
+    run, not that nothing happened. A partition without data files (an empty day) is an empty table.
+    """
+
+    def load(table: str) -> DataFrame:
+        path = partition_path(raw_root, table, day.isoformat())
+        files = _parquet_files(spark, path)
+        if files is None:
+            raise FileNotFoundError(f"raw partition {path} does not exist (was the extract of {table} run?)")
+        if not files:
+            return spark.createDataFrame([], RAW_SCHEMAS[table])
+        return spark.read.parquet(path)
+
+    return load
+
+
+def write_table(spark: SparkSession, df: DataFrame, out_root: str, table: str) -> int:
+    """Writes one produced table (overwrite) and returns its row count, read back from the written files.
+
+    Facts keep Spark's partitioning (they can be large); dimensions and reports are small and go out as one file.
+    Counting the written files (Parquet footers) avoids computing the table twice and checks what was written.
+    """
+    path = f"{out_root.rstrip('/')}/{table}"
+    (df if table in FACT_TABLES else df.coalesce(1)).write.mode("overwrite").parquet(path)
+    return spark.read.parquet(path).count()
+
+
+def main(argv: list[str] | None = None) -> dict[str, object]:
+    """Runs the transform; returns the summary it prints. Stops the Spark session only if it created it."""
+    args = parse_args(argv)
+    own_session = SparkSession.getActiveSession() is None
+    spark = SparkSession.builder.appName(f"daily_transform {args.day.isoformat()}").getOrCreate()
+    try:
+        # UTC for anything that renders dates; standard Parquet timestamps (not legacy INT96) for the loaders.
+        spark.conf.set("spark.sql.session.timeZone", "UTC")
+        spark.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
+        transform = DailyTransform(spark, args.day, raw_loader(spark, args.raw_root, args.day))
+        counts: dict[str, int] = {}
+        for table, df in transform.build(args.table_list).items():
+            counts[table] = write_table(spark, df, args.out_root, table)
+            print(f"daily_transform: {table}: {counts[table]} rows", flush=True)
+        summary: dict[str, object] = {
+            "run_id": args.run_id,
+            "logical_date": args.day.isoformat(),
+            "tables": counts,
+        }
+        print(SUMMARY_PREFIX + json.dumps(summary, separators=(",", ":")), flush=True)
+        return summary
+    finally:
+        if own_session:
+            spark.stop()
+
+
+if __name__ == "__main__":
+    main()

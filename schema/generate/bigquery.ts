@@ -1,0 +1,77 @@
+import type { Column, ColumnType, Dataset, Table } from '../warehouse/types';
+
+/** Substituted by Terraform with the full resource name of the PII policy tag it creates. */
+export const PII_POLICY_TAG_PLACEHOLDER = '{{PII_POLICY_TAG}}';
+/** Substituted with the GCP project id by whoever submits the resource (Terraform sets `project` itself). */
+export const PROJECT_ID_PLACEHOLDER = '{{PROJECT_ID}}';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The names the BigQuery API returns (INTEGER, FLOAT, BOOLEAN) rather than the standard SQL aliases, so Terraform
+ * does not see a permanent diff between what it sent and what it reads back (terraform-provider-google#9132).
+ */
+export const BIGQUERY_FIELD_TYPES: Record<ColumnType, string> = {
+  STRING: 'STRING',
+  INT64: 'INTEGER',
+  FLOAT64: 'FLOAT',
+  NUMERIC: 'NUMERIC',
+  BOOL: 'BOOLEAN',
+  DATE: 'DATE',
+  TIMESTAMP: 'TIMESTAMP',
+  JSON: 'JSON',
+};
+
+/** A TableFieldSchema of the BigQuery REST API (the subset used here). */
+export interface BigQueryField {
+  name: string;
+  type: string;
+  mode: 'REQUIRED' | 'NULLABLE';
+  description: string;
+  policyTags?: { names: string[] };
+}
+
+/** A Table resource of the BigQuery REST API (the subset used here). */
+export interface BigQueryTable {
+  tableReference: { projectId: string; datasetId: string; tableId: string };
+  description: string;
+  labels: Record<string, string>;
+  schema: { fields: BigQueryField[] };
+  timePartitioning?: { type: 'DAY'; field: string; expirationMs?: string };
+  requirePartitionFilter?: boolean;
+  clustering?: { fields: string[] };
+}
+
+export function bigqueryField(column: Column): BigQueryField {
+  return {
+    name: column.name,
+    type: BIGQUERY_FIELD_TYPES[column.type],
+    mode: column.mode ?? 'NULLABLE',
+    description: column.description,
+    ...(column.pii ? { policyTags: { names: [PII_POLICY_TAG_PLACEHOLDER] } } : {}),
+  };
+}
+
+export function bigqueryTable(dataset: Dataset, table: Table): BigQueryTable {
+  const resource: BigQueryTable = {
+    tableReference: { projectId: PROJECT_ID_PLACEHOLDER, datasetId: dataset.name, tableId: table.name },
+    description: table.description,
+    labels: { kind: table.kind, managed_by: 'schema_generate' },
+    schema: { fields: table.columns.map(bigqueryField) },
+  };
+  if (table.partitionColumn) {
+    resource.timePartitioning = {
+      type: 'DAY',
+      field: table.partitionColumn,
+      // int64 fields travel as strings in the REST API.
+      ...(table.retentionDays === undefined ? {} : { expirationMs: String(table.retentionDays * DAY_MS) }),
+    };
+    resource.requirePartitionFilter = table.requirePartitionFilter ?? false;
+  }
+  if (table.clusterBy?.length) resource.clustering = { fields: [...table.clusterBy] };
+  return resource;
+}
+
+export function bigqueryTableJson(dataset: Dataset, table: Table): string {
+  return `${JSON.stringify(bigqueryTable(dataset, table), null, 2)}\n`;
+}

@@ -1,0 +1,143 @@
+/**
+ * The data-quality catalogue: declarative checks kept beside the warehouse schema. The quality activity turns each
+ * into one parameterised query, returns a result row per check (stored in dq_results), and the workflow decides:
+ * severity `error` fails the run, `warn` notifies.
+ */
+
+export type Severity = 'error' | 'warn';
+
+interface Base {
+  table: string;
+  severity: Severity;
+}
+export type QualityCheck =
+  | (Base & { type: 'not_null'; column: string })
+  | (Base & { type: 'unique'; columns: string[] })
+  | (Base & { type: 'accepted_values'; column: string; values: string[] })
+  /** Every non-null `column` of the day's rows exists in `toTable.toColumn` (fact → dimension). */
+  | (Base & { type: 'relationships'; column: string; toTable: string; toColumn: string })
+  /** The day's row count equals the rows extracted from `sourceTable` (reconciliation with the source). */
+  | (Base & { type: 'row_count'; sourceTable: string })
+  /** The newest `column` of the day lies within `maxLagHours` of the end of the logical day. */
+  | (Base & { type: 'freshness'; column: string; maxLagHours: number })
+  /** The day's row count within ±`tolerance` (share) of the trailing `days` average; skipped with < `minHistory` days. */
+  | (Base & { type: 'volume_anomaly'; days: number; tolerance: number; minHistory: number });
+
+export const checkName = (c: QualityCheck): string => {
+  switch (c.type) {
+    case 'not_null':
+    case 'accepted_values':
+    case 'freshness':
+      return `${c.table}.${c.column}.${c.type}`;
+    case 'unique':
+      return `${c.table}.${c.columns.join('+')}.unique`;
+    case 'relationships':
+      return `${c.table}.${c.column}.relationships:${c.toTable}`;
+    case 'row_count':
+      return `${c.table}.row_count:${c.sourceTable}`;
+    case 'volume_anomaly':
+      return `${c.table}.volume_anomaly`;
+  }
+};
+
+/** Facts that mirror one source event table each: reconciled row for row. */
+const RECONCILED: Record<string, string> = {
+  fact_user_activities: 'activity_events',
+  fact_session_metrics: 'sessions',
+  fact_auth_events: 'auth_events',
+  fact_api_requests: 'api_requests',
+  fact_team_collaborations: 'collaboration_events',
+  fact_permission_checks: 'permission_checks',
+};
+const EVENT_KEY: Record<string, string> = {
+  fact_user_activities: 'event_id',
+  fact_session_metrics: 'session_id',
+  fact_auth_events: 'event_id',
+  fact_api_requests: 'event_id',
+  fact_team_collaborations: 'event_id',
+  fact_permission_checks: 'event_id',
+};
+const TIME_COLUMN: Record<string, string> = {
+  fact_user_activities: 'occurred_at',
+  fact_session_metrics: 'started_at',
+  fact_auth_events: 'occurred_at',
+  fact_api_requests: 'occurred_at',
+  fact_team_collaborations: 'occurred_at',
+  fact_permission_checks: 'occurred_at',
+};
+
+export const QUALITY_CHECKS: QualityCheck[] = [
+  ...Object.entries(RECONCILED).flatMap(([table, sourceTable]): QualityCheck[] => [
+    { type: 'not_null', table, column: EVENT_KEY[table] ?? 'event_id', severity: 'error' },
+    { type: 'unique', table, columns: [EVENT_KEY[table] ?? 'event_id'], severity: 'error' },
+    { type: 'not_null', table, column: 'tenant_id', severity: 'error' },
+    {
+      type: 'relationships',
+      table,
+      column: 'tenant_id',
+      toTable: 'dim_tenants',
+      toColumn: 'tenant_id',
+      severity: 'error',
+    },
+    { type: 'row_count', table, sourceTable, severity: 'error' },
+    { type: 'freshness', table, column: TIME_COLUMN[table] ?? 'occurred_at', maxLagHours: 6, severity: 'warn' },
+    { type: 'volume_anomaly', table, days: 7, tolerance: 0.6, minHistory: 3, severity: 'warn' },
+  ]),
+  {
+    type: 'relationships',
+    table: 'fact_user_activities',
+    column: 'user_id',
+    toTable: 'dim_users',
+    toColumn: 'user_id',
+    severity: 'error',
+  },
+  {
+    type: 'relationships',
+    table: 'fact_session_metrics',
+    column: 'user_id',
+    toTable: 'dim_users',
+    toColumn: 'user_id',
+    severity: 'error',
+  },
+  {
+    type: 'relationships',
+    table: 'fact_auth_events',
+    column: 'user_id',
+    toTable: 'dim_users',
+    toColumn: 'user_id',
+    severity: 'error',
+  },
+  {
+    type: 'relationships',
+    table: 'fact_team_collaborations',
+    column: 'team_id',
+    toTable: 'dim_teams',
+    toColumn: 'team_id',
+    severity: 'error',
+  },
+  {
+    type: 'accepted_values',
+    table: 'fact_auth_events',
+    column: 'event_type',
+    values: ['login_success', 'login_failure', 'logout', 'mfa_challenge', 'password_reset', 'token_refresh'],
+    severity: 'error',
+  },
+  {
+    type: 'accepted_values',
+    table: 'fact_team_collaborations',
+    column: 'kind',
+    values: ['shared', 'commented', 'assigned', 'mentioned'],
+    severity: 'error',
+  },
+  {
+    type: 'accepted_values',
+    table: 'fact_api_requests',
+    column: 'method',
+    values: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    severity: 'warn',
+  },
+  { type: 'unique', table: 'dim_users', columns: ['user_id'], severity: 'error' },
+  { type: 'unique', table: 'dim_tenants', columns: ['tenant_id'], severity: 'error' },
+  { type: 'row_count', table: 'dim_users', sourceTable: 'users', severity: 'warn' },
+  { type: 'row_count', table: 'dim_tenants', sourceTable: 'tenants', severity: 'warn' },
+];

@@ -1,0 +1,29 @@
+import { dimensions } from './dimensions';
+import { SchemaError } from './errors';
+import { facts } from './facts';
+import { operations } from './operations';
+import { reporting } from './reporting';
+import type { Dataset, Table } from './types';
+
+/** The warehouse dataset: the single definition DuckDB DDL, BigQuery tables and Spark schemas are generated from. */
+export const userAnalytics: Dataset = {
+  name: 'user_analytics',
+  description:
+    'Hire10x user analytics: star schema over the User Module (facts by event date, dimensions by source id), ' +
+    'dashboard reporting tables and pipeline operations tables.',
+  tables: [...facts, ...dimensions, ...reporting, ...operations],
+};
+
+/** The table called `name` in `dataset`; throws SchemaError('UnknownTable') naming it otherwise. */
+export function findTable(dataset: Dataset, name: string): Table {
+  const table = dataset.tables.find((t) => t.name === name);
+  if (!table) {
+    throw new SchemaError('UnknownTable', name, `Unknown table ${JSON.stringify(name)} in dataset ${dataset.name}`);
+  }
+  return table;
+}
+
+/** The `user_analytics` table called `name`; throws SchemaError('UnknownTable') naming it otherwise. */
+export function tableByName(name: string): Table {
+  return findTable(userAnalytics, name);
+}

@@ -1,0 +1,16 @@
+export type * from './types';
+export { userAnalytics, tableByName, findTable } from './dataset';
+export { SchemaError, type SchemaErrorType } from './errors';
+export {
+  assertIdentifier,
+  checkDataset,
+  columnOf,
+  isIdentifier,
+  KNOWN_PII_COLUMNS,
+  type DatasetProblem,
+  type DatasetRule,
+} from './validate';
+export { facts } from './facts';
+export { dimensions } from './dimensions';
+export { reporting } from './reporting';
+export { operations } from './operations';

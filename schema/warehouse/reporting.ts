@@ -1,0 +1,210 @@
+import { nullable, reportDate, required, tenantId } from './columns';
+import type { Table } from './types';
+
+/**
+ * Reporting tables behind the four dashboards (user engagement, tenant analytics, security, system performance).
+ * Refreshed by the publish step from facts and dimensions: each run replaces the logical date's partition.
+ * They hold counts only, never a user id; small groups are folded as described per table.
+ */
+
+/** Dashboards look back two years; older reporting partitions expire. */
+const REPORTING_RETENTION_DAYS = 730;
+
+const daily = {
+  kind: 'reporting',
+  partitionColumn: 'report_date',
+  retentionDays: REPORTING_RETENTION_DAYS,
+} as const;
+
+// User engagement dashboard
+
+export const rptEngagementDaily: Table = {
+  ...daily,
+  name: 'rpt_engagement_daily',
+  description: 'Active users per tenant and day: DAU, WAU, MAU and stickiness.',
+  columns: [
+    reportDate(),
+    tenantId(),
+    required('dau', 'INT64', 'Distinct users with any activity or session on report_date.'),
+    required('wau', 'INT64', 'Distinct active users over the 7 days ending on report_date.'),
+    required('mau', 'INT64', 'Distinct active users over the 30 days ending on report_date.'),
+    nullable('stickiness', 'FLOAT64', 'dau / mau (0-1); NULL when mau = 0.'),
+    nullable('weekly_stickiness', 'FLOAT64', 'dau / wau (0-1); NULL when wau = 0.'),
+    required('new_users', 'INT64', 'Users created on report_date.'),
+    required('total_users', 'INT64', 'Users existing (not deleted) at the end of report_date.'),
+  ],
+  primaryKey: ['report_date', 'tenant_id'],
+  clusterBy: ['tenant_id'],
+};
+
+export const rptSessionDurationDaily: Table = {
+  ...daily,
+  name: 'rpt_session_duration_daily',
+  description: 'Session duration trend per tenant, device class and day (sessions started that day and ended).',
+  columns: [
+    reportDate(),
+    tenantId(),
+    required('device', 'STRING', "Device class ('unknown' when the source has none)."),
+    required('sessions', 'INT64', 'Completed sessions started on report_date.'),
+    required('users', 'INT64', 'Distinct users with such a session.'),
+    required('total_duration_seconds', 'INT64', 'Sum of session durations.'),
+    nullable('avg_duration_seconds', 'FLOAT64', 'Mean duration; NULL when sessions = 0.'),
+    nullable('p50_duration_seconds', 'FLOAT64', 'Median duration (approximate in BigQuery).'),
+    nullable('p95_duration_seconds', 'FLOAT64', '95th percentile duration (approximate in BigQuery).'),
+  ],
+  primaryKey: ['report_date', 'tenant_id', 'device'],
+  clusterBy: ['tenant_id', 'device'],
+};
+
+export const rptFeatureAdoptionDaily: Table = {
+  ...daily,
+  name: 'rpt_feature_adoption_daily',
+  description: 'Feature adoption per tenant, feature and day.',
+  columns: [
+    reportDate(),
+    tenantId(),
+    required('feature', 'STRING', 'Product feature (fact_user_activities.feature).'),
+    required('events', 'INT64', 'Activity events on report_date.'),
+    required('active_users', 'INT64', 'Distinct users of the feature on report_date.'),
+    required('new_adopters', 'INT64', 'Users whose first ever use of the feature was on report_date.'),
+    required('cumulative_adopters', 'INT64', 'Users who used the feature at least once up to report_date.'),
+    nullable('adoption_rate', 'FLOAT64', "cumulative_adopters / the tenant's total_users (0-1); NULL when 0 users."),
+  ],
+  primaryKey: ['report_date', 'tenant_id', 'feature'],
+  clusterBy: ['tenant_id', 'feature'],
+};
+
+// Tenant analytics dashboard
+
+export const rptTenantGrowthDaily: Table = {
+  ...daily,
+  name: 'rpt_tenant_growth_daily',
+  description: 'Tenant growth per day: users and teams, created and removed.',
+  columns: [
+    reportDate(),
+    tenantId(),
+    required('total_users', 'INT64', 'Users existing (not deleted) at the end of report_date.'),
+    required('new_users', 'INT64', 'Users created on report_date.'),
+    required('deleted_users', 'INT64', 'Users soft-deleted on report_date.'),
+    required('active_users_30d', 'INT64', 'Distinct active users over the 30 days ending on report_date.'),
+    required('total_teams', 'INT64', 'Teams existing at the end of report_date.'),
+    required('new_teams', 'INT64', 'Teams created on report_date.'),
+  ],
+  primaryKey: ['report_date', 'tenant_id'],
+  clusterBy: ['tenant_id'],
+};
+
+export const rptUserDistributionDaily: Table = {
+  ...daily,
+  name: 'rpt_user_distribution_daily',
+  description:
+    'User distribution per tenant along one attribute at a time (country, region, timezone, job_title, status, ' +
+    "role). Values held by fewer than 5 users are folded into '(other)' so no row singles out a person.",
+  columns: [
+    reportDate(),
+    tenantId(),
+    required('attribute', 'STRING', 'country | region | timezone | job_title | status | role.'),
+    required('attribute_value', 'STRING', "The value; '(unknown)' for NULL, '(other)' for folded small groups."),
+    required('users', 'INT64', 'Users existing at the end of report_date with that value.'),
+  ],
+  primaryKey: ['report_date', 'tenant_id', 'attribute', 'attribute_value'],
+  clusterBy: ['tenant_id', 'attribute'],
+};
+
+export const rptTeamCompositionDaily: Table = {
+  ...daily,
+  name: 'rpt_team_composition_daily',
+  description: 'Team composition per team and role (from dim_team_members and dim_user_roles) at the end of the day.',
+  columns: [
+    reportDate(),
+    tenantId(),
+    required('team_id', 'STRING', 'Source teams.team_id.'),
+    required('team_name', 'STRING', 'Team name at report_date.'),
+    required('role_id', 'STRING', "Source roles.role_id of the members' role; '(none)' for members without a role."),
+    required('role_name', 'STRING', "Role name; '(none)' for members without a role."),
+    required('members', 'INT64', 'Members of the team holding the role.'),
+    required('active_members_30d', 'INT64', 'Of those, members active over the 30 days ending on report_date.'),
+  ],
+  primaryKey: ['report_date', 'tenant_id', 'team_id', 'role_id'],
+  clusterBy: ['tenant_id', 'team_id'],
+};
+
+// Security dashboard
+
+export const rptSecurityDaily: Table = {
+  ...daily,
+  name: 'rpt_security_daily',
+  description: 'Authentication health per tenant and day: failed logins and suspicious patterns.',
+  columns: [
+    reportDate(),
+    tenantId(),
+    required('login_attempts', 'INT64', 'login_success + login_failure events.'),
+    required('login_failures', 'INT64', 'login_failure events.'),
+    nullable('failure_rate', 'FLOAT64', 'login_failures / login_attempts (0-1); NULL when no attempts.'),
+    required('distinct_failed_users', 'INT64', 'Distinct known users with at least one failed login.'),
+    required('distinct_failed_ips', 'INT64', 'Distinct client IPs with at least one failed login.'),
+    required('mfa_challenges', 'INT64', 'mfa_challenge events.'),
+    required('password_resets', 'INT64', 'password_reset events.'),
+    required('brute_force_incidents', 'INT64', "security_incidents with detector 'brute_force' on report_date."),
+    required(
+      'credential_stuffing_incidents',
+      'INT64',
+      "security_incidents with detector 'credential_stuffing' on report_date.",
+    ),
+  ],
+  primaryKey: ['report_date', 'tenant_id'],
+  clusterBy: ['tenant_id'],
+};
+
+export const rptLoginFailuresDaily: Table = {
+  ...daily,
+  name: 'rpt_login_failures_daily',
+  description: 'Failed logins per tenant, failure reason and day.',
+  columns: [
+    reportDate(),
+    tenantId(),
+    required('failure_reason', 'STRING', "Failure reason ('unknown' when the source has none)."),
+    required('failures', 'INT64', 'login_failure events.'),
+    required('distinct_ips', 'INT64', 'Distinct client IPs.'),
+    required('distinct_attempted_emails', 'INT64', 'Distinct attempted emails (a credential-stuffing signal).'),
+  ],
+  primaryKey: ['report_date', 'tenant_id', 'failure_reason'],
+  clusterBy: ['tenant_id', 'failure_reason'],
+};
+
+// System performance dashboard (platform-wide: percentiles cannot be summed across tenants)
+
+export const rptApiPerformanceDaily: Table = {
+  ...daily,
+  name: 'rpt_api_performance_daily',
+  description: 'API latency percentiles and error rate per endpoint, method and day, across all tenants.',
+  columns: [
+    reportDate(),
+    required('endpoint', 'STRING', 'Route template.'),
+    required('method', 'STRING', 'HTTP method.'),
+    required('requests', 'INT64', 'Requests on report_date.'),
+    required('server_errors', 'INT64', 'Responses with status >= 500.'),
+    required('client_errors', 'INT64', 'Responses with status 400-499.'),
+    nullable('error_rate', 'FLOAT64', 'server_errors / requests (0-1); NULL when no requests.'),
+    nullable('avg_ms', 'FLOAT64', 'Mean latency in milliseconds.'),
+    nullable('p50_ms', 'FLOAT64', 'Median latency (approximate in BigQuery).'),
+    nullable('p95_ms', 'FLOAT64', '95th percentile latency (approximate in BigQuery).'),
+    nullable('p99_ms', 'FLOAT64', '99th percentile latency (approximate in BigQuery).'),
+    nullable('max_ms', 'FLOAT64', 'Slowest request.'),
+    required('tenants', 'INT64', 'Distinct tenants calling the endpoint.'),
+  ],
+  primaryKey: ['report_date', 'endpoint', 'method'],
+  clusterBy: ['endpoint', 'method'],
+};
+
+export const reporting: Table[] = [
+  rptEngagementDaily,
+  rptSessionDurationDaily,
+  rptFeatureAdoptionDaily,
+  rptTenantGrowthDaily,
+  rptUserDistributionDaily,
+  rptTeamCompositionDaily,
+  rptSecurityDaily,
+  rptLoginFailuresDaily,
+  rptApiPerformanceDaily,
+];

@@ -1,0 +1,289 @@
+import {
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  proxyActivities,
+  upsertSearchAttributes,
+  workflowInfo,
+  ActivityCancellationType,
+} from '@temporalio/workflow';
+import { z } from 'zod';
+import type { ExtractActivities, ExtractTableResult } from '../activities/extract';
+import type { LoadActivities, LoadTableResult } from '../activities/load';
+import type { PublishActivities } from '../activities/publish';
+import type { QualityActivities, QualityCheckResult } from '../activities/quality';
+import type { TransformActivities } from '../activities/transform';
+import { SOURCE_TABLES } from '../schema/source/tables';
+import { mapBounded } from './concurrency';
+import { StageProgress } from './progress';
+import { LogicalDate, Pipeline } from './search-attributes';
+
+export const DAILY_PIPELINE = 'user-analytics-daily';
+export const dailyWorkflowId = (date: string) => `${DAILY_PIPELINE}:${date}`;
+
+const isoDay = z.iso.date({ message: 'expected a date as YYYY-MM-DD' });
+
+export const userAnalyticsDailyInput = z
+  .object({
+    /** The data day (UTC) the run processes. */
+    logicalDate: isoDay,
+    /** Airflow's data interval, when the run was triggered by Composer; informational. */
+    dataIntervalStart: z.iso.datetime({ offset: true }).optional(),
+    dataIntervalEnd: z.iso.datetime({ offset: true }).optional(),
+    options: z
+      .object({
+        /** Source tables extracted at once. @default 4 */
+        extractConcurrency: z.number().int().min(1).max(16).default(4),
+        /** Warehouse loads at once. @default 4 */
+        loadConcurrency: z.number().int().min(1).max(16).default(4),
+      })
+      .strict()
+      .default({ extractConcurrency: 4, loadConcurrency: 4 }),
+  })
+  .strict();
+export type UserAnalyticsDailyInput = z.input<typeof userAnalyticsDailyInput>;
+
+export const DAILY_STAGES = ['extract', 'transform', 'load', 'quality', 'publish'] as const;
+export type DailyStage = (typeof DAILY_STAGES)[number];
+
+export interface DailyRunSummary {
+  workflowId: string;
+  runId: string;
+  logicalDate: string;
+  /** Per source table. */
+  extracted: Record<string, number>;
+  /** Per warehouse table: rows in the day's partition (facts) or the table (dimensions). */
+  loaded: Record<string, number>;
+  quality: { passed: number; warned: string[]; failed: string[] };
+  /** Workflow wall time per stage, ms. */
+  stageMs: Partial<Record<DailyStage, number>>;
+  /** Sum of activity execution times per stage, ms (the rest of the stage is orchestration). */
+  activityMs: Partial<Record<DailyStage, number>>;
+}
+
+const NON_RETRYABLE = ['InvalidInput', 'UnknownTable', 'UnknownColumn', 'PermissionDenied', 'SparkJobFailed'];
+
+/** PostgreSQL may be briefly unavailable (restart, failover): back off for several minutes before giving up. */
+const extractPolicy = {
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: NON_RETRYABLE,
+  },
+} as const;
+/**
+ * Spark jobs are long: heartbeats every few seconds (with the latest driver line) detect a lost worker within a
+ * minute; few, slow retries.
+ */
+const sparkPolicy = {
+  startToCloseTimeout: '4 hours',
+  heartbeatTimeout: '1 minute',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  retry: {
+    initialInterval: '30 seconds',
+    backoffCoefficient: 2,
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: NON_RETRYABLE,
+  },
+} as const;
+const warehousePolicy = {
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: {
+    initialInterval: '5 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '2 minutes',
+    maximumAttempts: 8,
+    nonRetryableErrorTypes: NON_RETRYABLE,
+  },
+} as const;
+/** Cleanup must finish even while the workflow is being cancelled; it is idempotent, so retry it generously. */
+const cleanupPolicy = {
+  startToCloseTimeout: '20 minutes',
+  retry: { initialInterval: '10 seconds', maximumAttempts: 10 },
+} as const;
+
+const { extractTable } = proxyActivities<ExtractActivities>(extractPolicy);
+const { runDailyTransform } = proxyActivities<TransformActivities>(sparkPolicy);
+const { cleanupSparkRun } = proxyActivities<TransformActivities>(cleanupPolicy);
+const { ensureWarehouse, promoteAndLoad } = proxyActivities<LoadActivities>(warehousePolicy);
+const { runQualityChecks } = proxyActivities<QualityActivities>(warehousePolicy);
+const { publishReporting, recordPipelineRun, notify } = proxyActivities<PublishActivities>(warehousePolicy);
+
+function parseInput(raw: unknown) {
+  const parsed = userAnalyticsDailyInput.safeParse(raw);
+  if (!parsed.success) {
+    throw ApplicationFailure.create({
+      type: 'InvalidInput',
+      nonRetryable: true,
+      message: `userAnalyticsDaily input: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ')}`,
+    });
+  }
+  return parsed.data;
+}
+
+/** Compact failure text for notes and pipeline_runs: the innermost cause is what the engineer needs. */
+function describe(err: unknown): { type: string; message: string } {
+  let e: unknown = err;
+  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
+  const type = e instanceof ApplicationFailure ? (e.type ?? 'Error') : e instanceof Error ? e.name : 'Error';
+  return { type, message: e instanceof Error ? e.message : String(e) };
+}
+
+/**
+ * The daily user-analytics pipeline for one logical date: extract (PostgreSQL → raw Parquet) → transform (Spark →
+ * processed star schema) → load (warehouse, partition replace / dimension merge) → quality checks → publish
+ * (reporting tables, pipeline_runs, audit_log). Every activity is idempotent, so a retry or a Reset from the UI
+ * re-runs a step safely.
+ */
+export async function userAnalyticsDaily(raw: UserAnalyticsDailyInput): Promise<DailyRunSummary> {
+  const input = parseInput(raw);
+  const info = workflowInfo();
+  const date = input.logicalDate;
+  const startedAt = new Date(Date.now()).toISOString();
+  // Stable across activity retries, new for a Reset (a new run): Dataproc cluster names and load job ids derive from it.
+  const runKey = `${info.workflowId}/${info.runId}`;
+  upsertSearchAttributes([
+    { key: Pipeline, value: DAILY_PIPELINE },
+    { key: LogicalDate, value: new Date(`${date}T00:00:00Z`) },
+  ]);
+  const progress = new StageProgress<DailyStage>(DAILY_STAGES, `${DAILY_PIPELINE} ${date}`);
+  const activityMs: Partial<Record<DailyStage, number>> = {};
+  const extracted: Record<string, number> = {};
+  const loaded: Record<string, number> = {};
+  const base = { workflowId: info.workflowId, runId: info.runId, logicalDate: date, startedAt };
+
+  try {
+    // 1. Extract: one activity per source table, bounded.
+    progress.start('extract', `${SOURCE_TABLES.length} tables`);
+    const extracts: ExtractTableResult[] = await mapBounded(SOURCE_TABLES, input.options.extractConcurrency, (t) =>
+      extractTable.executeWithOptions({ ...extractPolicy, summary: `extract ${t.name} (${t.kind})` }, [
+        { table: t.name, date },
+      ]),
+    );
+    for (const e of extracts) extracted[e.table] = e.rows;
+    activityMs.extract = extracts.reduce((s, e) => s + e.durationMs, 0);
+    progress.finish('extract', `${extracts.reduce((s, e) => s + e.rows, 0)} rows from ${extracts.length} tables`);
+
+    // 2. Transform: Spark; the ephemeral cluster (Dataproc) is released whatever happens.
+    progress.start('transform', 'daily_transform.py');
+    let transform;
+    try {
+      transform = await runDailyTransform.executeWithOptions(
+        { ...sparkPolicy, summary: `Spark daily_transform ${date}` },
+        [{ date, runKey }],
+      );
+    } finally {
+      await CancellationScope.nonCancellable(() =>
+        cleanupSparkRun.executeWithOptions({ ...cleanupPolicy, summary: 'release Spark resources' }, [{ runKey }]),
+      );
+    }
+    activityMs.transform = transform.durationMs;
+    const tables = Object.keys(transform.tables).sort();
+    progress.finish(
+      'transform',
+      `${tables.length} tables, ${Object.values(transform.tables).reduce((a, b) => a + b, 0)} rows`,
+    );
+
+    // 3. Load: promote each table's staged output into processed/<table>/dt=<date>, then into the warehouse.
+    progress.start('load', `${tables.length} tables`);
+    await ensureWarehouse.executeWithOptions({ ...warehousePolicy, summary: 'ensure warehouse tables' }, []);
+    const loads: LoadTableResult[] = await mapBounded(tables, input.options.loadConcurrency, (table) =>
+      promoteAndLoad.executeWithOptions({ ...warehousePolicy, summary: `load ${table}` }, [
+        { date, runKey, table, stagingPrefix: transform.stagingPrefix },
+      ]),
+    );
+    for (const l of loads) loaded[l.table] = l.rows;
+    activityMs.load = loads.reduce((s, l) => s + l.durationMs, 0);
+    progress.finish('load', `${loads.reduce((s, l) => s + l.rows, 0)} rows`);
+
+    // 4. Quality: results are stored by the activity; the workflow decides what they mean.
+    progress.start('quality');
+    const checks = await runQualityChecks.executeWithOptions({ ...warehousePolicy, summary: 'data-quality checks' }, [
+      { date, runKey, workflowId: info.workflowId, extracted, loaded },
+    ]);
+    activityMs.quality = checks.durationMs;
+    const failed = checks.results.filter((r) => !r.passed && r.severity === 'error');
+    const warned = checks.results.filter((r) => !r.passed && r.severity === 'warn');
+    const quality = {
+      passed: checks.results.filter((r) => r.passed).length,
+      warned: warned.map((r) => r.checkName),
+      failed: failed.map((r) => r.checkName),
+    };
+    if (warned.length > 0) {
+      await notify({
+        severity: 'warn',
+        title: `${DAILY_PIPELINE} ${date}: ${warned.length} data-quality warning(s)`,
+        text: warned.map(describeCheck).join('\n'),
+        workflowId: info.workflowId,
+        runId: info.runId,
+      });
+    }
+    if (failed.length > 0) {
+      progress.fail('quality', `${failed.length} error check(s) failed: ${quality.failed.join(', ')}`);
+      throw ApplicationFailure.create({
+        type: 'DataQualityFailed',
+        nonRetryable: true,
+        message: `data-quality checks failed for ${date}: ${failed.map(describeCheck).join('; ')}`,
+        details: [failed],
+      });
+    }
+    progress.finish('quality', `${quality.passed} passed, ${warned.length} warned`);
+
+    // 5. Publish: reporting tables over trailing windows, then the run's own records.
+    progress.start('publish');
+    const published = await publishReporting.executeWithOptions(
+      { ...warehousePolicy, summary: 'refresh reporting tables' },
+      [{ date, runKey }],
+    );
+    activityMs.publish = published.durationMs;
+    for (const [t, n] of Object.entries(published.tables)) loaded[t] = n;
+    progress.finish('publish', `${Object.keys(published.tables).length} reporting tables`);
+
+    const summary: DailyRunSummary = { ...base, extracted, loaded, quality, stageMs: progress.durations(), activityMs };
+    await recordPipelineRun({ ...base, pipeline: DAILY_PIPELINE, status: 'succeeded', summary });
+    upsertSearchAttributes([{ key: LogicalDate, value: new Date(`${date}T00:00:00Z`) }]);
+    return summary;
+  } catch (err) {
+    const stage = progress.current();
+    const { type, message } = describe(err);
+    if (stage) progress.fail(stage, `${type}: ${message}`.slice(0, 300));
+    // Recording the failure must not be skipped by a cancellation, nor mask the original error.
+    await CancellationScope.nonCancellable(async () => {
+      const status = isCancellation(err) ? 'cancelled' : 'failed';
+      const summary = {
+        ...base,
+        extracted,
+        loaded,
+        quality: { passed: 0, warned: [], failed: [] },
+        stageMs: progress.durations(),
+        activityMs,
+      };
+      await recordPipelineRun({
+        ...base,
+        pipeline: DAILY_PIPELINE,
+        status,
+        summary,
+        error: { type, message: message.slice(0, 2000) },
+      });
+      if (status === 'failed') {
+        await notify({
+          severity: 'error',
+          title: `${DAILY_PIPELINE} ${date} failed${stage ? ` in ${stage}` : ''}`,
+          text: `${type}: ${message}`,
+          workflowId: info.workflowId,
+          runId: info.runId,
+        });
+      }
+    }).catch(() => undefined);
+    throw err;
+  }
+}
+
+function describeCheck(r: QualityCheckResult): string {
+  return `${r.checkName} (${r.severity}): observed ${r.observedValue ?? 'n/a'}, expected ${r.expectedValue ?? 'n/a'}`;
+}
