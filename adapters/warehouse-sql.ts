@@ -123,13 +123,6 @@ function splitStatements(tokens: Token[]): Token[][] {
 
 const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
-export interface PreparedQuery {
-  /** The SQL as the engine receives it (DuckDB: `@x` rewritten to `$x`, with a CAST where the type needs one). */
-  sql: string;
-  /** Parameter values by name, in the adapter's own binding representation. */
-  names: string[];
-}
-
 /**
  * Validates a query against its parameters: one statement; read-only unless `write`; every `@name` given and every
  * given name used. Returns the parameter names in first-use order.

@@ -60,6 +60,13 @@ interface Target {
   password?: string;
 }
 
+/** Dropping a scratch database with (force) can race a pool's closing connections: an idle error is expected. */
+function scratchPool(t: Target, database: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ ...t, database, max });
+  pool.on('error', () => undefined);
+  return pool;
+}
+
 async function withDatabase<T>(admin: pg.Client, name: string, fn: () => Promise<T>): Promise<T> {
   await admin.query(`create database ${name}`);
   try {
@@ -71,7 +78,7 @@ async function withDatabase<T>(admin: pg.Client, name: string, fn: () => Promise
 
 /** A: generate and COPY in one go, as `analytics seed` does; returns seconds and rows. */
 async function runGenerator(t: Target, database: string, options: ResolvedSeedOptions) {
-  const pool = new pg.Pool({ ...t, database, max: 2 });
+  const pool = scratchPool(t, database, 2);
   try {
     const migrated = await migrate(pool);
     if (!migrated.applied.length) throw new Error('scratch database was not empty');
@@ -84,7 +91,7 @@ async function runGenerator(t: Target, database: string, options: ResolvedSeedOp
 
 /** B: psql loads the pre-written files, one transaction, same schema; returns seconds. */
 async function runPsql(t: Target, database: string, script: string): Promise<number> {
-  const pool = new pg.Pool({ ...t, database, max: 1 });
+  const pool = scratchPool(t, database, 1);
   await migrate(pool).finally(() => pool.end());
   const auth = `${encodeURIComponent(t.user)}${t.password ? `:${encodeURIComponent(t.password)}` : ''}`;
   const started = performance.now();

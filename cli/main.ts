@@ -81,8 +81,12 @@ export function buildProgram(getConfig: () => Config): Command {
     .command('worker')
     .description('run a worker in the foreground (task queues etl, gdpr, stream); stops on SIGTERM')
     .option('--bundle <file>', 'use a prebuilt workflow bundle (see `analytics bundle`)')
-    .action(async (opts: { bundle?: string }) => {
-      await runWorker(getConfig(), { bundlePath: opts.bundle });
+    .option(
+      '--task-queue-prefix <prefix>',
+      'serve <prefix>etl, <prefix>gdpr, <prefix>stream (isolated test or staging workers)',
+    )
+    .action(async (opts: { bundle?: string; taskQueuePrefix?: string }) => {
+      await runWorker(getConfig(), { bundlePath: opts.bundle, taskQueuePrefix: opts.taskQueuePrefix });
     });
 
   program

@@ -61,9 +61,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     try:
         args.day = parse_logical_date(args.date)
+    except ValueError as error:
+        parser.error(f"--date {args.date!r}: {error}")
+    try:
         args.table_list = select_tables(args.tables)
     except ValueError as error:
-        parser.error(str(error))
+        parser.error(f"--tables: {error}")
     if not args.run_id.strip() or len(args.run_id) > 256:
         parser.error("--run-id must be 1-256 characters")
     for name in ("raw_root", "out_root"):

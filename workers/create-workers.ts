@@ -8,6 +8,7 @@ import { createQualityActivities } from '../activities/quality';
 import { createTransformActivities } from '../activities/transform';
 import { userAnalytics } from '../schema/warehouse';
 import type { Dataset } from '../schema/warehouse/types';
+import type { QualityCheck } from '../schema/quality/catalogue';
 import type { Adapters } from '../adapters/ports';
 import { writeWorkflowBundle } from './bundle';
 import { TASK_QUEUES, type TaskQueueName } from '../workflows/task-queues';
@@ -28,13 +29,15 @@ export interface CreateWorkersOptions {
   ui: { url: string };
   /** The warehouse dataset (tests pass their own name to stay isolated). @default userAnalytics */
   dataset?: Dataset;
+  /** The data-quality catalogue. @default QUALITY_CHECKS */
+  qualityChecks?: QualityCheck[];
 }
 
 /** Every activity the workers register, built over the adapters. */
 export function createActivities(
   adapters: Adapters,
   clientConnection: Connection,
-  options: { namespace: string; uiUrl: string; dataset?: Dataset },
+  options: { namespace: string; uiUrl: string; dataset?: Dataset; qualityChecks?: QualityCheck[] },
 ) {
   const dataset = options.dataset ?? userAnalytics;
   const { source, store, warehouse, spark, notifier } = adapters;
@@ -42,7 +45,7 @@ export function createActivities(
     ...createExtractActivities({ source, store }),
     ...createTransformActivities({ spark, store }),
     ...createLoadActivities({ store, warehouse, dataset }),
-    ...createQualityActivities({ store, warehouse, dataset }),
+    ...createQualityActivities({ store, warehouse, dataset, checks: options.qualityChecks }),
     ...createPublishActivities({
       store,
       warehouse,
@@ -70,6 +73,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
     namespace: options.namespace,
     uiUrl: options.ui.url,
     dataset: options.dataset,
+    qualityChecks: options.qualityChecks,
   });
   const bundle = options.workflowBundle ?? { codePath: await bundlePath() };
   return Promise.all(

@@ -4,13 +4,17 @@ import { type Config } from '../config';
 import { buildAdapters } from './adapters';
 import { createWorkers } from './create-workers';
 import { createJsonLogger } from './logger';
+import { TASK_QUEUES } from '../workflows/task-queues';
 
 /**
  * The worker process: serves the etl, gdpr and stream task queues until SIGINT/SIGTERM, then lets in-flight
  * tasks finish (the SDK's graceful shutdown) and closes every adapter. Logs JSON lines; Prometheus metrics on
  * WORKER_METRICS_PORT.
  */
-export async function runWorker(config: Config, options: { bundlePath?: string } = {}): Promise<void> {
+export async function runWorker(
+  config: Config,
+  options: { bundlePath?: string; taskQueuePrefix?: string } = {},
+): Promise<void> {
   const logger = createJsonLogger(config.worker.logLevel);
   Runtime.install({
     logger,
@@ -34,6 +38,9 @@ export async function runWorker(config: Config, options: { bundlePath?: string }
       adapters,
       maxCachedWorkflows: config.worker.maxCachedWorkflows,
       ui: { url: config.temporal.uiUrl },
+      taskQueues: options.taskQueuePrefix
+        ? Object.fromEntries(Object.entries(TASK_QUEUES).map(([role, q]) => [role, `${options.taskQueuePrefix}${q}`]))
+        : undefined,
       workflowBundle: options.bundlePath ? { codePath: options.bundlePath } : undefined,
     });
     logger.info('worker started', {

@@ -21,15 +21,23 @@ import { LogicalDate, Pipeline } from './search-attributes';
 export const DAILY_PIPELINE = 'user-analytics-daily';
 export const dailyWorkflowId = (date: string) => `${DAILY_PIPELINE}:${date}`;
 
-const isoDay = z.iso.date({ message: 'expected a date as YYYY-MM-DD' });
+/** A real calendar day; spelled out because zod's iso helpers misbehave in the workflow sandbox. */
+const isoDay = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD')
+  .refine((d) => {
+    const t = Date.parse(`${d}T00:00:00Z`);
+    return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === d;
+  }, 'not a calendar date');
+const isoInstant = z.string().refine((t) => !Number.isNaN(Date.parse(t)), 'expected an ISO-8601 timestamp');
 
 export const userAnalyticsDailyInput = z
   .object({
     /** The data day (UTC) the run processes. */
     logicalDate: isoDay,
     /** Airflow's data interval, when the run was triggered by Composer; informational. */
-    dataIntervalStart: z.iso.datetime({ offset: true }).optional(),
-    dataIntervalEnd: z.iso.datetime({ offset: true }).optional(),
+    dataIntervalStart: isoInstant.optional(),
+    dataIntervalEnd: isoInstant.optional(),
     options: z
       .object({
         /** Source tables extracted at once. @default 4 */

@@ -42,6 +42,7 @@ import {
   normaliseTimestamp,
   paramType,
   paramValue,
+  rewriteParams,
 } from '../warehouse-sql';
 import type { Column, ColumnType, Dataset, Table } from '../../schema/warehouse/types';
 
@@ -358,15 +359,11 @@ export class DuckDbWarehouse implements Warehouse {
       values[name] = value === null ? null : value instanceof Date ? value.toISOString() : String(value);
     }
     // Every value is bound as text and cast in SQL to its logical type: one binding path, exact round trips.
-    let rewritten = '';
-    let at = 0;
-    for (const t of tokens) {
-      if (t.kind !== 'param') continue;
-      const type = DUCKDB_TYPES[paramType(params[t.text] as QueryParam)];
-      rewritten += sql.slice(at, t.start) + `CAST($${t.text} AS ${type})`;
-      at = t.end;
-    }
-    rewritten += sql.slice(at);
+    const rewritten = rewriteParams(
+      sql,
+      tokens,
+      (name) => `CAST($${name} AS ${DUCKDB_TYPES[paramType(params[name] as QueryParam)]})`,
+    );
     return this.withConnection('query', async (conn) => toRows(await conn.runAndReadAll(rewritten, values)));
   }
 

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -88,6 +89,9 @@ export class SparkSubmitRunner implements SparkRunner {
       });
     }
 
+    // A driver orphaned by a killed worker (its own process group survives the worker) would keep computing the
+    // same run: stop it before this attempt starts.
+    await this.killRecorded(job.runId);
     const started = Date.now();
     // Per-run scratch directory: the jobs/lib zip and Spark's working files (spark-warehouse, derby.log) land here,
     // never in the repository, and go away with the run.
@@ -125,6 +129,7 @@ export class SparkSubmitRunner implements SparkRunner {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       this.running.add(child);
+      if (child.pid !== undefined) fs.writeFileSync(pgidFile(job.runId), String(child.pid));
       const stdoutTail = new TailBuffer(this.outputLimitBytes);
       const logTail = new TailBuffer(this.errorLogLimitBytes);
       const onLine = (line: string, stdout: boolean) => {
@@ -145,6 +150,7 @@ export class SparkSubmitRunner implements SparkRunner {
       } finally {
         signal?.removeEventListener('abort', onAbort);
         this.running.delete(child);
+        fs.rmSync(pgidFile(job.runId), { force: true });
       }
 
       if (signal?.aborted) {
@@ -175,7 +181,22 @@ export class SparkSubmitRunner implements SparkRunner {
   }
 
   /** Nothing outlives a local run: its scratch directory and processes go when `run` settles. */
-  async cleanup(_runId: string): Promise<void> {}
+  /** Stops a driver of `runId` left running by a previous attempt on this machine; idempotent. */
+  async cleanup(runId: string): Promise<void> {
+    await this.killRecorded(runId);
+  }
+
+  private async killRecorded(runId: string): Promise<void> {
+    const file = pgidFile(runId);
+    let pgid: number;
+    try {
+      pgid = Number(fs.readFileSync(file, 'utf8'));
+    } catch {
+      return;
+    }
+    if (Number.isInteger(pgid) && pgid > 1) await this.killPgid(pgid);
+    fs.rmSync(file, { force: true });
+  }
 
   async close(): Promise<void> {
     await Promise.all([...this.running].map((child) => this.killGroup(child)));
@@ -233,8 +254,11 @@ export class SparkSubmitRunner implements SparkRunner {
 
   /** SIGTERM the whole group, SIGKILL whatever is left after the grace period, and wait until it is empty. */
   private async killGroup(child: ChildProcess): Promise<void> {
-    const pgid = child.pid;
-    if (pgid === undefined || !groupAlive(pgid)) return;
+    if (child.pid !== undefined) await this.killPgid(child.pid);
+  }
+
+  private async killPgid(pgid: number): Promise<void> {
+    if (!groupAlive(pgid)) return;
     signalGroup(pgid, 'SIGTERM');
     const deadline = Date.now() + this.killGraceMs;
     while (groupAlive(pgid) && Date.now() < deadline) await sleep(100);
@@ -252,6 +276,13 @@ function waitForClose(
     // 'close' (not 'exit') waits for stdio to end, so every log line has been delivered before we judge the run.
     child.once('close', (code, signal) => resolve({ code, signal }));
   });
+}
+
+/** Where the process group of a run's driver is recorded, so a later attempt (or cleanup) can find an orphan. */
+function pgidFile(runId: string): string {
+  const dir = path.join(os.tmpdir(), 'hire10x-spark-runs');
+  fs.mkdirSync(dir, { recursive: true });
+  return path.join(dir, `${createHash('sha256').update(runId).digest('hex').slice(0, 24)}.pgid`);
 }
 
 function groupAlive(pgid: number): boolean {

@@ -11,6 +11,8 @@ const say = (line: string) => process.stderr.write(`${line}\n`);
 async function withSourcePool<T>(config: Config, fn: (pool: pg.Pool) => Promise<T>): Promise<T> {
   const { host, port, database, user, password } = config.sourceDb;
   const pool = new pg.Pool({ host, port, database, user, password, max: 2, application_name: 'hire10x-seed' });
+  // An idle connection dropped by the server must not crash the command; the next query reconnects.
+  pool.on('error', () => undefined);
   try {
     return await fn(pool);
   } finally {

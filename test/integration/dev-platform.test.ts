@@ -1,58 +1,22 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../config';
 import { isAlive } from '../../cli/dev/process';
 import type { PlatformStatus } from '../../cli/dev/supervisor';
-import { TEST_ENV } from '../test-env';
+import { cli, privatePlatformEnv, type PrivatePlatform } from '../helpers/platform';
 
 // A second, throw-away platform on free ports and its own data directory, driven through the real CLI, so
 // start/stop/restart can be exercised without disturbing the shared test platform.
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.once('error', reject);
-  });
-}
-
-function cli(env: Record<string, string>, ...args: string[]) {
-  const res = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'bin/analytics.js'), ...args], {
-    env: { ...process.env, ...env },
-    encoding: 'utf8',
-    timeout: 180_000,
-  });
-  return { status: res.status, stdout: res.stdout, stderr: res.stderr };
-}
-
-const dirs: string[] = [];
+const platforms: PrivatePlatform[] = [];
 async function platformEnv(): Promise<Record<string, string>> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hire10x-dev-'));
-  dirs.push(dir);
-  const [t, ui, pg, redis] = [await freePort(), await freePort(), await freePort(), await freePort()];
-  return {
-    ...TEST_ENV,
-    ANALYTICS_DATA_DIR: dir,
-    TEMPORAL_ADDRESS: `127.0.0.1:${t}`,
-    TEMPORAL_UI_PORT: String(ui),
-    SOURCE_DB_PORT: String(pg),
-    REDIS_PORT: String(redis),
-  };
+  const platform = await privatePlatformEnv();
+  platforms.push(platform);
+  return platform.env;
 }
-
 afterAll(() => {
-  for (const dir of dirs) {
-    const pgLink = path.join(dir, 'postgres');
-    if (fs.existsSync(pgLink) && fs.lstatSync(pgLink).isSymbolicLink())
-      fs.rmSync(fs.realpathSync(pgLink), { recursive: true, force: true });
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  for (const p of platforms) p.destroy();
 });
 
 describe('analytics dev up | status | down', () => {
