@@ -80,6 +80,26 @@ async function engagementCounts(warehouse: Warehouse, ds: string, day: string): 
   return new Map(rows.map((r) => [String(r.tenant_id), r]));
 }
 
+/** Per tenant and feature: the day's use and adopters since the beginning (each user's first-ever use). */
+async function featureAdoption(warehouse: Warehouse, ds: string, day: string): Promise<Row[]> {
+  return warehouse.query(
+    `with firsts as (
+       select tenant_id, feature, user_id, min(event_date) as first_day
+       from ${ds}.fact_user_activities where event_date <= @d group by tenant_id, feature, user_id
+     ),
+     today as (
+       select tenant_id, feature, count(*) as events, count(distinct user_id) as active_users
+       from ${ds}.fact_user_activities where event_date = @d group by tenant_id, feature
+     )
+     select f.tenant_id as tenant_id, f.feature as feature,
+            coalesce(max(t.events), 0) as events, coalesce(max(t.active_users), 0) as active_users,
+            count(case when f.first_day = @d then 1 end) as new_adopters, count(*) as cumulative_adopters
+     from firsts f left join today t on t.tenant_id = f.tenant_id and t.feature = f.feature
+     group by f.tenant_id, f.feature`,
+    { d: { type: 'DATE', value: day } },
+  );
+}
+
 /**
  * Publish activities: refresh the reporting tables that need trailing windows over many days (computed in the
  * warehouse, the only place holding the history), record the run in pipeline_runs and audit_log, notify.
@@ -146,7 +166,26 @@ export function createPublishActivities(deps: {
             total_teams: num(r.total_teams),
             new_teams: num(r.new_teams),
           }));
+          const adoption = (await featureAdoption(deps.warehouse, deps.dataset.name, input.date)).map((r) => {
+            const users = num(counts.get(String(r.tenant_id))?.total_users);
+            return {
+              report_date: input.date,
+              tenant_id: String(r.tenant_id),
+              feature: String(r.feature),
+              events: num(r.events),
+              active_users: num(r.active_users),
+              new_adopters: num(r.new_adopters),
+              cumulative_adopters: num(r.cumulative_adopters),
+              adoption_rate: ratio(num(r.cumulative_adopters), users),
+            };
+          });
           const tables: Record<string, number> = {
+            rpt_feature_adoption_daily: await replaceReport(
+              'rpt_feature_adoption_daily',
+              input.date,
+              adoption,
+              `${input.runKey}:rpt_feature_adoption_daily`,
+            ),
             rpt_engagement_daily: await replaceReport(
               'rpt_engagement_daily',
               input.date,

@@ -50,7 +50,7 @@ export async function csvToParquet(
       `read_csv(${sqlString(csvFile)}, header = false, auto_detect = false, columns = {${spec}}, ` +
       `quote = '"', escape = '"', nullstr = '', allow_quoted_nulls = false, timestampformat = '%Y-%m-%d %H:%M:%S.%g%z')`;
     await conn.run(`set TimeZone = 'UTC'`);
-    await conn.run(`copy (select * from ${read}) to ${sqlString(parquetFile)} (format parquet, compression zstd)`);
+    await conn.run(`copy (select * from ${read}) to ${sqlString(parquetFile)} (format parquet, compression snappy)`);
     const reader = await conn.runAndReadAll(`select count(*) from read_parquet(${sqlString(parquetFile)})`);
     return Number(reader.getRows()[0]?.[0] ?? 0);
   } finally {

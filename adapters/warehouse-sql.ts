@@ -9,7 +9,7 @@ import type { ColumnType } from '../schema/warehouse/types';
  */
 export type Dialect = 'duckdb' | 'bigquery';
 
-interface Token {
+export interface Token {
   kind: 'word' | 'param' | 'semicolon' | 'other';
   text: string;
   start: number;
@@ -17,7 +17,7 @@ interface Token {
 }
 
 /** Tokens that matter to us: bare words, `@params` and `;`, with everything quoted or commented skipped. */
-function scan(sql: string, dialect: Dialect): Token[] {
+export function scan(sql: string, dialect: Dialect): Token[] {
   const tokens: Token[] = [];
   let i = 0;
   const skipQuoted = (quote: string) => {

@@ -6,6 +6,9 @@ import { formatHealth, runHealthCheck } from './health';
 import { down, status, up, type PlatformStatus } from './dev/supervisor';
 import { paths } from './dev/services';
 import { withClient } from './temporal-client';
+import { formatHeadline, headline } from './report';
+import { buildAdapters } from '../workers/adapters';
+import { userAnalytics } from '../schema/warehouse';
 import { formatDailySummary, startDaily } from './run-daily';
 import { writeWorkflowBundle } from '../workers/bundle';
 import { runWorker } from '../workers/main';
@@ -122,6 +125,22 @@ export function buildProgram(getConfig: () => Config): Command {
         say(`${h.workflowId} (${h.status.toLowerCase()}): ${h.url}`);
         if (opts.wait) process.stdout.write(`${formatDailySummary(await h.result())}\n`);
       });
+    });
+  program
+    .command('report')
+    .description("print the dashboards' headline numbers for a day (default: the newest reported day)")
+    .option('--date <YYYY-MM-DD>', 'report date')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { date?: string; json?: boolean }) => {
+      const config = getConfig();
+      const adapters = buildAdapters(config, () => undefined);
+      try {
+        const h = await headline(adapters.warehouse, userAnalytics, opts.date);
+        if (!h) throw new Error('no reporting data yet: run the daily pipeline first (analytics run daily --date …)');
+        process.stdout.write(opts.json ? `${JSON.stringify(h, null, 2)}\n` : `${formatHeadline(h)}\n`);
+      } finally {
+        await adapters.close();
+      }
     });
   return program;
 }

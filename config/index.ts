@@ -28,6 +28,7 @@ export interface Config {
   };
   worker: { metricsHost: string; metricsPort: number; maxCachedWorkflows: number; logLevel: Env['LOG_LEVEL'] };
   notifyWebhookUrl?: string;
+  spark: { master: string; shufflePartitions: number; driverMemory: string };
 }
 
 export class ConfigError extends Error {
@@ -109,6 +110,11 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
       logLevel: env.LOG_LEVEL,
     },
     notifyWebhookUrl: env.NOTIFY_WEBHOOK_URL,
+    spark: {
+      master: env.SPARK_MASTER,
+      shufflePartitions: env.SPARK_SHUFFLE_PARTITIONS,
+      driverMemory: env.SPARK_DRIVER_MEMORY,
+    },
   };
 }
 

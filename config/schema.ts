@@ -46,6 +46,16 @@ export const envSchema = z
     /** Workflows kept in the worker's sticky cache (bounded: the cache can exhaust memory). @default 200 */
     WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(200),
 
+    /** Spark master for the local SparkRunner. @default local[*] */
+    SPARK_MASTER: z.string().min(1).default('local[*]'),
+    /** spark.sql.shuffle.partitions for local runs: Spark's 200 default makes small days slow on a laptop. @default 4 */
+    SPARK_SHUFFLE_PARTITIONS: z.coerce.number().int().min(1).max(10_000).default(4),
+    /** Driver memory for local runs. @default 2g */
+    SPARK_DRIVER_MEMORY: z
+      .string()
+      .regex(/^\d+[mg]$/, 'expected e.g. 2g or 512m')
+      .default('2g'),
+
     /** Slack-compatible webhook for notifications; unset means notifications are logged. */
     NOTIFY_WEBHOOK_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
 

@@ -6,8 +6,9 @@ Usage (spark-submit ships the `jobs` package as a zip, see jobs/build_pyfiles.py
 
 Reads `<raw-root>/<source table>/dt=<date>/`, writes every produced table to `<out-root>/<table>/` (overwritten, so a
 retried attempt replaces its own output; the TypeScript side promotes it into `processed/<table>/dt=<date>/`), and
-prints `TRANSFORM_SUMMARY {"tables": {...}}` last: the runner parses row counts from the driver output. Roots are
-used as given (local paths or gs:// URIs) through Spark and the Hadoop FileSystem API only.
+prints `TRANSFORM_SUMMARY {"tables": {...}}` last (the same JSON is written to `<out-root>/_SUMMARY.json`): the
+runner takes the row counts from either. Roots are used as given (local paths or gs:// URIs) through Spark and the
+Hadoop FileSystem API only.
 """
 
 from __future__ import annotations
@@ -39,13 +40,16 @@ def _ensure_jobs_package() -> None:
 
 _ensure_jobs_package()
 
-from pyspark.sql import DataFrame, SparkSession  # noqa: E402
+from pyspark.sql import DataFrame, Observation, SparkSession  # noqa: E402
+from pyspark.sql import functions as F  # noqa: E402
 
 from jobs.lib.partitions import parse_logical_date, partition_path  # noqa: E402
 from jobs.transform.pipeline import FACT_TABLES, DailyTransform, RawLoader, select_tables  # noqa: E402
 from jobs.transform.raw import RAW_SCHEMAS  # noqa: E402
 
 SUMMARY_PREFIX = "TRANSFORM_SUMMARY "
+#: Written next to the tables; starts with "_" so Spark and the loaders skip it as data.
+SUMMARY_FILE = "_SUMMARY.json"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -105,15 +109,39 @@ def raw_loader(spark: SparkSession, raw_root: str, day: _dt.date) -> RawLoader:
     return load
 
 
-def write_table(spark: SparkSession, df: DataFrame, out_root: str, table: str) -> int:
-    """Writes one produced table (overwrite) and returns its row count, read back from the written files.
+def write_table(df: DataFrame, out_root: str, table: str) -> int:
+    """Writes one produced table (overwrite) and returns the number of rows written.
 
     Facts keep Spark's partitioning (they can be large); dimensions and reports are small and go out as one file.
-    Counting the written files (Parquet footers) avoids computing the table twice and checks what was written.
+    The count is observed while writing (Observation: metrics of the write's own tasks), so the table is neither
+    computed twice nor read back.
     """
     path = f"{out_root.rstrip('/')}/{table}"
-    (df if table in FACT_TABLES else df.coalesce(1)).write.mode("overwrite").parquet(path)
-    return spark.read.parquet(path).count()
+    observation = Observation(f"rows_{table}")
+    observed = df.observe(observation, F.count(F.lit(1)).alias("rows"))
+    (observed if table in FACT_TABLES else observed.coalesce(1)).write.mode("overwrite").parquet(path)
+    return int(observation.get["rows"])
+
+
+def write_text(spark: SparkSession, path: str, text: str) -> None:
+    """Writes a small UTF-8 file through the Hadoop FileSystem API (local paths and gs:// alike), replacing it.
+
+    A private FileSystem instance (not the cached one Spark shares) so switching off checksums, which would leave a
+    hidden .crc sibling on the local file system, affects nothing else.
+    """
+    jvm = spark.sparkContext._jvm
+    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
+    conf = spark.sparkContext._jsc.hadoopConfiguration()
+    fs = jvm.org.apache.hadoop.fs.FileSystem.newInstance(hadoop_path.toUri(), conf)
+    try:
+        fs.setWriteChecksum(False)
+        stream = fs.create(hadoop_path, True)
+        try:
+            stream.write(bytearray(text.encode("utf-8")))
+        finally:
+            stream.close()
+    finally:
+        fs.close()
 
 
 def main(argv: list[str] | None = None) -> dict[str, object]:
@@ -128,14 +156,17 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         transform = DailyTransform(spark, args.day, raw_loader(spark, args.raw_root, args.day))
         counts: dict[str, int] = {}
         for table, df in transform.build(args.table_list).items():
-            counts[table] = write_table(spark, df, args.out_root, table)
+            counts[table] = write_table(df, args.out_root, table)
             print(f"daily_transform: {table}: {counts[table]} rows", flush=True)
         summary: dict[str, object] = {
             "run_id": args.run_id,
             "logical_date": args.day.isoformat(),
             "tables": counts,
         }
-        print(SUMMARY_PREFIX + json.dumps(summary, separators=(",", ":")), flush=True)
+        line = json.dumps(summary, separators=(",", ":"))
+        # Beside the output too: on Dataproc the driver's stdout is not the runner's to read.
+        write_text(spark, f"{args.out_root.rstrip('/')}/{SUMMARY_FILE}", line + "\n")
+        print(SUMMARY_PREFIX + line, flush=True)
         return summary
     finally:
         if own_session:

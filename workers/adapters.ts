@@ -52,7 +52,15 @@ export function buildAdapters(config: Config, log: Log): Adapters {
   const warehouse = buildWarehouse(config);
   const bus = new RedisEventBus(config.redis);
   const notifier = new WebhookNotifier(config.notifyWebhookUrl, log);
-  const spark = new SparkSubmitRunner();
+  const spark = new SparkSubmitRunner({
+    master: config.spark.master,
+    defaultProperties: {
+      'spark.ui.enabled': 'false',
+      'spark.sql.adaptive.enabled': 'true',
+      'spark.sql.shuffle.partitions': String(config.spark.shufflePartitions),
+      'spark.driver.memory': config.spark.driverMemory,
+    },
+  });
   return {
     source,
     store,

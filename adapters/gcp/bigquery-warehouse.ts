@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BigQuery,
@@ -11,6 +11,7 @@ import {
   type JobMetadata,
   type TableField,
   type TableMetadata,
+  type QueryParameter,
 } from '@google-cloud/bigquery';
 import { Storage } from '@google-cloud/storage';
 import { ErrorType, PlatformError } from '../errors';
@@ -47,6 +48,8 @@ import {
   normaliseTimestamp,
   paramType,
   paramValue,
+  rewriteParams,
+  scan,
 } from '../warehouse-sql';
 import type { Column, ColumnType, Dataset, Table } from '../../schema/warehouse/types';
 
@@ -65,6 +68,10 @@ export interface BigQueryCapabilities {
   maximumBytesBilled: boolean;
   /** Table/partition metadata reports stored bytes. */
   tableBytes: boolean;
+  /** MERGE works (the emulator's cannot resolve dataset-qualified tables; compat uses DELETE + INSERT). */
+  nativeMerge: boolean;
+  /** New NULLABLE columns can be added to an existing table. */
+  addColumns: boolean;
 }
 
 export interface BigQueryWarehouseOptions {
@@ -185,6 +192,12 @@ const ignoreConflict = (err: unknown): undefined => {
   throw err;
 };
 
+/** A parameter value in the REST representation (always text). */
+function parameterText(value: string | number | bigint | boolean | Date): string {
+  if (value instanceof Date) return value.toISOString();
+  return String(value);
+}
+
 const yyyymmdd = (date: string) => date.replace(/-/g, '');
 
 /**
@@ -197,10 +210,12 @@ export class BigQueryWarehouse implements Warehouse {
   /** What goccy/bigquery-emulator v0.6.6 lacks (with `emulatorCompat: true`). */
   static readonly emulatorCapabilities: BigQueryCapabilities = {
     partitionDecorator: false,
-    atomicPartitionReplace: false,
+    atomicPartitionReplace: true,
     deterministicJobIds: false,
     maximumBytesBilled: false,
     tableBytes: false,
+    nativeMerge: false,
+    addColumns: false,
   };
 
   readonly client: BigQuery;
@@ -286,29 +301,45 @@ export class BigQueryWarehouse implements Warehouse {
     throw last ?? new PlatformError(ErrorType.TransientInfrastructure, `${what}: job kept failing`);
   }
 
-  /** A parameterised query job; returns normalised rows. Used for internal statements too. */
+  /**
+   * A parameterised query job; returns normalised rows. Used for internal statements too. Parameters are sent typed
+   * in the REST shape (text values). The emulator ignores declared parameter types and infers them from context, so
+   * with `emulatorCompat` each `@name` becomes `CAST(@name AS TYPE)`, and a NULL (which it cannot receive) becomes
+   * `CAST(NULL AS TYPE)` — a constant, never a value spliced into the SQL.
+   */
   private async run(
     sql: string,
     params: Record<string, QueryParam>,
     what: string,
-    { maximumBytesBilled, jobId }: { maximumBytesBilled?: number; jobId?: string } = {},
+    { maximumBytesBilled }: { maximumBytesBilled?: number } = {},
   ): Promise<Row[]> {
-    const values: Record<string, unknown> = {};
-    const types: Record<string, string> = {};
+    const queryParameters: QueryParameter[] = [];
     for (const [name, param] of Object.entries(params)) {
       const type = BQ_TYPES[paramType(param)];
       const value = paramValue(param);
-      types[name] = type;
-      values[name] = typeof value === 'bigint' ? value.toString() : value;
+      if (value === null && this.compat) continue;
+      queryParameters.push({
+        name,
+        parameterType: { type },
+        parameterValue: value === null ? {} : { value: parameterText(value) },
+      });
     }
+    const query = this.compat
+      ? rewriteParams(sql, scan(sql, 'bigquery'), (name) => {
+          const param = params[name];
+          const type = param === undefined ? 'STRING' : BQ_TYPES[paramType(param)];
+          return param !== undefined && paramValue(param) === null
+            ? `CAST(NULL AS ${type})`
+            : `CAST(@${name} AS ${type})`;
+        })
+      : sql;
     try {
       const [job] = await this.client.createQueryJob({
-        query: sql,
-        params: values,
-        types,
+        query,
+        queryParameters,
+        parameterMode: 'NAMED',
         useLegacySql: false,
-        location: this.location,
-        ...(jobId ? { jobId } : {}),
+        ...(this.location ? { location: this.location } : {}),
         ...(maximumBytesBilled ? { maximumBytesBilled: String(maximumBytesBilled) } : {}),
       });
       const [rows] = await job.getQueryResults({ wrapIntegers: true, autoPaginate: true });
@@ -386,6 +417,12 @@ export class BigQueryWarehouse implements Warehouse {
             }
           }
         }
+        if (added.length && this.compat) {
+          throw new PlatformError(
+            ErrorType.InvalidInput,
+            `bigquery-emulator cannot add columns (${added.map((f) => f.name).join(', ')}) to ${table.name}; recreate the table`,
+          );
+        }
         if (added.length) await handle.setMetadata({ schema: { fields: [...fields, ...added] } });
       }
     } catch (err) {
@@ -454,29 +491,42 @@ export class BigQueryWarehouse implements Warehouse {
   }
 
   /**
-   * Loads files into a fresh staging table `_staging_<table>_<hash>` holding the file's columns (all NULLABLE), so
-   * checks and SQL can run against the rows before the target changes.
+   * Loads files into a fresh staging table `_staging_<table>_<random>` holding the files' columns (all NULLABLE), so
+   * checks and SQL run against the rows before the target changes. Staging is rebuilt on every attempt, so its load
+   * job gets a fresh id (a deterministic one would make a retry find the previous attempt's job and skip the load).
+   * On the real service the table expires after 6 hours should the drop in `finally` never run.
+   *
+   * Emulator fallback: bigquery-emulator decodes Parquet DATE columns as 1970-01-01; staged as INT64 they keep the
+   * day number, which `expr()` turns back into a DATE with DATE_FROM_UNIX_DATE.
    */
   private async loadStaging(dataset: Dataset, table: Table, files: string[], columns: ParquetColumn[], jobId: string) {
-    const staging = `_staging_${table.name}_${createHash('sha256').update(jobId).digest('hex').slice(0, 12)}`;
+    const suffix = randomUUID().replace(/-/g, '').slice(0, 12);
+    const staging = `_staging_${table.name}_${suffix}`;
     const handle = this.client.dataset(dataset.name).table(staging);
-    await handle
-      .delete({ ignoreNotFound: true })
-      .catch((err: unknown) => Promise.reject(this.fail(err, `drop ${staging}`)));
-    const schema = columns.map((pc) => this.fieldOf(table.columns.find((c) => c.name === pc.name) as Column, true));
-    await this.runJob(
-      `${jobId}_stage`,
-      this.loadConfiguration(dataset, staging, files, 'WRITE_TRUNCATE', schema),
-      `load ${staging}`,
-    );
-    return {
-      name: staging,
-      drop: () =>
-        handle.delete({ ignoreNotFound: true }).then(
-          () => undefined,
-          () => undefined,
-        ),
-    };
+    const stagedAsDays = (c: Column) => this.compat && c.type === 'DATE';
+    const staged = columns.map((pc) => table.columns.find((c) => c.name === pc.name) as Column);
+    const schema = staged.map((c) => ({ ...this.fieldOf(c, true), ...(stagedAsDays(c) ? { type: 'INT64' } : {}) }));
+    const drop = () =>
+      handle.delete({ ignoreNotFound: true }).then(
+        () => undefined,
+        () => undefined,
+      );
+    try {
+      await this.client.dataset(dataset.name).createTable(staging, {
+        schema: { fields: schema },
+        ...(this.compat ? {} : { expirationTime: String(Date.now() + 6 * 3_600_000) }),
+      });
+      await this.runJob(
+        `${jobId}_stage_${suffix}`,
+        this.loadConfiguration(dataset, staging, files, 'WRITE_TRUNCATE', this.compat ? schema : undefined),
+        `load ${staging}`,
+      );
+    } catch (err) {
+      await drop();
+      throw this.fail(err, `load ${staging}`);
+    }
+    const expr = (column: Column) => (stagedAsDays(column) ? `DATE_FROM_UNIX_DATE(${q(column.name)})` : q(column.name));
+    return { name: staging, jobId: `${jobId}_stage_${suffix}`, columns: staged, expr, drop };
   }
 
   async replacePartition(request: PartitionLoadRequest): Promise<LoadResult> {
@@ -494,22 +544,22 @@ export class BigQueryWarehouse implements Warehouse {
     }
     const jobId = this.jobId('load', request.jobKey, { dataset: dataset.name, table: table.name, date, files });
     const what = `replacePartition ${table.name} ${date}`;
+    const day: QueryParam = { type: 'DATE', value: date };
     if (!this.compat) {
       // BigQuery itself refuses rows outside the decorated day, and WRITE_TRUNCATE swaps the partition atomically.
-      await this.runJob(
-        jobId,
-        this.loadConfiguration(dataset, `${table.name}$${yyyymmdd(date)}`, files, 'WRITE_TRUNCATE'),
-        what,
-      );
+      const target = `${table.name}$${yyyymmdd(date)}`;
+      await this.runJob(jobId, this.loadConfiguration(dataset, target, files, 'WRITE_TRUNCATE'), what);
       return { table: table.name, rows: await this.countRows(dataset, table, date), jobIds: [jobId] };
     }
-    // Emulator fallback (documented in test/contract/README.md): staging table, day check, DELETE then INSERT.
+    // Emulator fallback (test/contract/README.md): staging table, day check, then DELETE + INSERT as one script,
+    // which the emulator runs in one SQLite transaction.
     const staging = await this.loadStaging(dataset, table, files, columns, jobId);
     try {
-      const part = q(partition.name);
+      const source = this.ref(dataset, staging.name);
+      const part = staging.expr(partition);
       const check = await this.run(
-        `SELECT COUNTIF(${part} IS NULL OR ${part} != @day) AS outside FROM ${this.ref(dataset, staging.name)}`,
-        { day: { type: 'DATE', value: date } },
+        `SELECT COUNTIF(${part} IS NULL OR ${part} != @day) AS outside FROM ${source}`,
+        { day },
         what,
       );
       const outside = Number(check[0]?.outside ?? 0);
@@ -519,21 +569,18 @@ export class BigQueryWarehouse implements Warehouse {
           `${outside} row(s) in the files have ${partition.name} other than ${date}; refusing to load them into that day`,
         );
       }
-      const names = columns.map((c) => q(c.name)).join(', ');
+      const names = staging.columns.map((c) => q(c.name)).join(', ');
+      const values = staging.columns.map((c) => staging.expr(c)).join(', ');
       await this.run(
-        `DELETE FROM ${this.ref(dataset, table)} WHERE ${part} = @day`,
-        { day: { type: 'DATE', value: date } },
-        what,
-      );
-      await this.run(
-        `INSERT INTO ${this.ref(dataset, table)} (${names}) SELECT ${names} FROM ${this.ref(dataset, staging.name)}`,
-        {},
+        `DELETE FROM ${this.ref(dataset, table)} WHERE ${q(partition.name)} = @day;
+         INSERT INTO ${this.ref(dataset, table)} (${names}) SELECT ${values} FROM ${source}`,
+        { day },
         what,
       );
     } finally {
       await staging.drop();
     }
-    return { table: table.name, rows: await this.countRows(dataset, table, date), jobIds: [`${jobId}_stage`] };
+    return { table: table.name, rows: await this.countRows(dataset, table, date), jobIds: [staging.jobId] };
   }
 
   async mergeDimension(request: LoadRequest): Promise<LoadResult> {
@@ -546,11 +593,20 @@ export class BigQueryWarehouse implements Warehouse {
     if (missingKey) {
       throw new PlatformError(ErrorType.InvalidInput, `${files[0] ?? ''}: key column ${missingKey.name} is missing`);
     }
+    const absent = table.columns.filter((c) => !columns.some((pc) => pc.name === c.name));
+    if (this.compat && absent.length > 0) {
+      // The fallback replaces whole rows, so it could not keep the values of columns the files do not carry.
+      throw new PlatformError(
+        ErrorType.InvalidInput,
+        `emulatorCompat merge needs every column of ${table.name}; the files lack ${absent.map((c) => c.name).join(', ')}`,
+      );
+    }
     const jobId = this.jobId('merge', request.jobKey, { dataset: dataset.name, table: table.name, files });
     const what = `mergeDimension ${table.name}`;
     const staging = await this.loadStaging(dataset, table, files, columns, jobId);
     try {
       const source = this.ref(dataset, staging.name);
+      const target = this.ref(dataset, table);
       const keyList = key.map((k) => q(k.name)).join(', ');
       const checks = await this.run(
         `SELECT (SELECT COUNT(*) FROM ${source} WHERE ${key.map((k) => `${q(k.name)} IS NULL`).join(' OR ')}) AS null_keys,
@@ -567,23 +623,36 @@ export class BigQueryWarehouse implements Warehouse {
           `source rows of ${table.name} repeat ${String(checks[0]?.dup_keys)} key(s) (${keyList}); a MERGE source needs one row per key`,
         );
       }
-      const on = key.map((k) => `target.${q(k.name)} = source.${q(k.name)}`).join(' AND ');
-      const updates = columns.filter((c) => !table.primaryKey.includes(c.name));
-      const names = columns.map((c) => q(c.name));
-      const matched = updates.length
-        ? `WHEN MATCHED THEN UPDATE SET ${updates.map((c) => `${q(c.name)} = source.${q(c.name)}`).join(', ')}`
-        : '';
-      await this.run(
-        `MERGE ${this.ref(dataset, table)} AS target USING ${source} AS source ON ${on}
-         ${matched}
-         WHEN NOT MATCHED THEN INSERT (${names.join(', ')}) VALUES (${names.map((n) => `source.${n}`).join(', ')})`,
-        {},
-        what,
-      );
+      const names = staging.columns.map((c) => q(c.name));
+      if (this.compat) {
+        // Emulator fallback: its MERGE cannot resolve dataset-qualified tables; with every column present, deleting
+        // the matched keys and inserting the source rows in one script gives the same rows as the MERGE.
+        const keyOf = (expr: (c: Column) => string) =>
+          `TO_JSON_STRING(STRUCT(${key.map((k) => `${expr(k)} AS ${q(k.name)}`).join(', ')}))`;
+        await this.run(
+          `DELETE FROM ${target} WHERE ${keyOf((k) => q(k.name))} IN (SELECT ${keyOf(staging.expr)} FROM ${source});
+           INSERT INTO ${target} (${names.join(', ')}) SELECT ${staging.columns.map(staging.expr).join(', ')} FROM ${source}`,
+          {},
+          what,
+        );
+      } else {
+        const on = key.map((k) => `target.${q(k.name)} = source.${q(k.name)}`).join(' AND ');
+        const updates = staging.columns.filter((c) => !table.primaryKey.includes(c.name));
+        const matched = updates.length
+          ? `WHEN MATCHED THEN UPDATE SET ${updates.map((c) => `${q(c.name)} = source.${q(c.name)}`).join(', ')}`
+          : '';
+        await this.run(
+          `MERGE ${target} AS target USING ${source} AS source ON ${on}
+           ${matched}
+           WHEN NOT MATCHED THEN INSERT (${names.join(', ')}) VALUES (${names.map((n) => `source.${n}`).join(', ')})`,
+          {},
+          what,
+        );
+      }
     } finally {
       await staging.drop();
     }
-    return { table: table.name, rows: await this.countRows(dataset, table), jobIds: [`${jobId}_stage`] };
+    return { table: table.name, rows: await this.countRows(dataset, table), jobIds: [staging.jobId] };
   }
 
   // ---------------------------------------------------------------- queries

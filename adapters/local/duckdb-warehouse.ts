@@ -134,8 +134,18 @@ function toRows(reader: DuckDBResultReader): Row[] {
  */
 export class DuckDbWarehouse implements Warehouse {
   private instance?: Promise<DuckDBInstance>;
+  /** Operations in flight; the file is closed when the last one ends. */
+  private active = 0;
 
-  constructor(private readonly file: string) {}
+  /**
+   * @param lockWaitMs how long an operation waits for another process (a worker, the CLI) to release the file
+   *   before failing with a retryable error. DuckDB lets one process open a file at a time, so this adapter holds
+   *   it only while an operation runs. @default 30000
+   */
+  constructor(
+    private readonly file: string,
+    private readonly lockWaitMs = 30_000,
+  ) {}
 
   private open(): Promise<DuckDBInstance> {
     this.instance ??= (async () => {
@@ -157,11 +167,21 @@ export class DuckDbWarehouse implements Warehouse {
     { transaction = false } = {},
   ): Promise<T> {
     let conn: DuckDBConnection;
-    try {
-      conn = await (await this.open()).connect();
-    } catch (err) {
-      this.instance = undefined; // a failed open (file locked) is retried by the next call
-      throw mapDuckDbError(err, `open ${this.file}`);
+    this.active++;
+    const deadline = Date.now() + this.lockWaitMs;
+    for (;;) {
+      try {
+        conn = await (await this.open()).connect();
+        break;
+      } catch (err) {
+        this.instance = undefined; // a failed open (file locked) is retried
+        if (/Could not set lock/i.test(String(err)) && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
+          continue;
+        }
+        this.active--;
+        throw mapDuckDbError(err, `open ${this.file}`);
+      }
     }
     try {
       if (transaction) await conn.run('BEGIN TRANSACTION');
@@ -173,7 +193,19 @@ export class DuckDbWarehouse implements Warehouse {
       throw mapDuckDbError(err, what);
     } finally {
       conn.closeSync();
+      if (--this.active === 0) await this.release();
     }
+  }
+
+  /** Closes the file between operations so other processes (the CLI, a second worker) can open it. */
+  private async release(): Promise<void> {
+    const pending = this.instance;
+    this.instance = undefined;
+    if (this.file === ':memory:') {
+      this.instance = pending; // an in-memory database lives only as long as its instance
+      return;
+    }
+    (await pending?.catch(() => undefined))?.closeSync();
   }
 
   async ping(): Promise<Probe> {

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { Config } from '../../config';
 import { migrate } from '../../schema/source/migrate';
 import { resolveSeedOptions } from './options';
-import { seed } from './seed';
+import { seed, SeedRefusedError } from './seed';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -40,9 +40,31 @@ export function registerDbCommands(program: Command, getConfig: () => Config): v
     .option('--seed <seed>', 'any text; the same seed gives the same data', '1')
     .option('--end-date <YYYY-MM-DD>', 'last day of data, UTC (default: yesterday)')
     .option('--reset', 'truncate the User Module tables first (in the same transaction)')
+    .option('--if-empty', 'seed only an empty database; keep existing data without error (idempotent scripts)')
     .action(async (opts: Record<string, string | boolean | undefined>) => {
-      const options = resolveSeedOptions({ ...opts, reset: opts.reset === true });
-      const result = await withSourcePool(getConfig(), (pool) => seed(pool, options, { log: say }));
-      process.stdout.write(`${JSON.stringify(result.counts, null, 2)}\n`);
+      const { ifEmpty, ...rest } = opts;
+      const options = resolveSeedOptions({ ...rest, reset: rest.reset === true });
+      try {
+        const result = await withSourcePool(getConfig(), (pool) => seed(pool, options, { log: say }));
+        process.stdout.write(`${JSON.stringify(result.counts, null, 2)}\n`);
+      } catch (err) {
+        if (!(ifEmpty && err instanceof SeedRefusedError)) throw err;
+        say('the source database already holds data; keeping it (--if-empty)');
+      }
+    });
+
+  db.command('event-days')
+    .description('the first and last day (UTC) holding events, e.g. to run the pipeline over seeded data')
+    .option('--json', 'print {"first": "...", "last": "...", "days": [...]} ')
+    .action(async (opts: { json?: boolean }) => {
+      const days = await withSourcePool(getConfig(), async (pool) => {
+        const { rows } = await pool.query<{ day: string }>(
+          `select distinct to_char(occurred_at at time zone 'UTC', 'YYYY-MM-DD') as day from activity_events order by 1`,
+        );
+        return rows.map((r) => r.day);
+      });
+      if (opts.json)
+        process.stdout.write(`${JSON.stringify({ first: days[0] ?? null, last: days.at(-1) ?? null, days })}\n`);
+      else process.stdout.write(`${days.join('\n')}\n`);
     });
 }

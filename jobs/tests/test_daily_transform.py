@@ -25,6 +25,41 @@ def raw_root(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory) -> s
     return root
 
 
+_PARQUET_TYPES = {
+    "string": "binary {} (STRING)",
+    "long": "int64 {}",
+    "double": "double {}",
+    "boolean": "boolean {}",
+    "date": "int32 {} (DATE)",
+    # Standard microsecond timestamps (not Spark's legacy INT96), instants adjusted to UTC.
+    "timestamp": "int64 {} (TIMESTAMP(MICROS,true))",
+}
+
+
+def expected_parquet_fields(table: str) -> list[str]:
+    """The Parquet field lines a conforming file has: REQUIRED exactly where the warehouse column is."""
+    return [
+        f"{'optional' if f.nullable else 'required'} {_PARQUET_TYPES[f.dataType.typeName()].format(f.name)}"
+        for f in load_schema(table).fields
+    ]
+
+
+def parquet_fields(spark: SparkSession, directory: str) -> list[str]:
+    """Field lines of the Parquet schema of the first data file in `directory`, read from its footer (no job)."""
+    part = sorted(p for p in os.listdir(directory) if p.endswith(".parquet"))[0]
+    jvm = spark.sparkContext._jvm
+    conf = spark.sparkContext._jsc.hadoopConfiguration()
+    source = jvm.org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(
+        jvm.org.apache.hadoop.fs.Path(os.path.join(directory, part)), conf
+    )
+    reader = jvm.org.apache.parquet.hadoop.ParquetFileReader.open(source)
+    try:
+        text = reader.getFooter().getFileMetaData().getSchema().toString()
+    finally:
+        reader.close()
+    return [line.strip().rstrip(";") for line in text.splitlines()[1:-1]]
+
+
 def summary_of(output: str) -> dict[str, object]:
     lines = [line for line in output.splitlines() if line.startswith(daily_transform.SUMMARY_PREFIX)]
     assert len(lines) == 1 and output.rstrip().endswith(lines[0]), "exactly one summary line, printed last"
@@ -45,13 +80,10 @@ def test_main_writes_every_table_and_prints_the_summary(
     printed = summary_of(capsys.readouterr().out)
     assert printed == returned == {"run_id": "run-1", "logical_date": "2026-11-27", "tables": EXPECTED_COUNTS}
     assert list(EXPECTED_COUNTS) == list(PRODUCED_TABLES)
-    assert sorted(os.listdir(out_root)) == sorted(PRODUCED_TABLES)
+    assert sorted(os.listdir(out_root)) == sorted([*PRODUCED_TABLES, "_SUMMARY.json"])
+    assert json.loads(Path(out_root, "_SUMMARY.json").read_text()) == returned
     for table in PRODUCED_TABLES:
-        written = spark.read.parquet(f"{out_root}/{table}")
-        # Parquet readers report every column nullable; names, order and types must be the generated ones.
-        assert [(f.name, f.dataType) for f in written.schema.fields] == [
-            (f.name, f.dataType) for f in load_schema(table).fields
-        ], table
+        assert parquet_fields(spark, f"{out_root}/{table}") == expected_parquet_fields(table), table
     api = spark.read.parquet(f"{out_root}/rpt_api_performance_daily").where("endpoint = '/api/v1/jobs'")
     # durations 20 40 900 (the previous day's request excluded): p95 k=1.9 -> 40 + 0.9 * 860; p99 -> 40 + 0.98 * 860
     assert_rows(api, [(DAY, "/api/v1/jobs", "GET", 3, 1, 1, 1 / 3, 320.0, 40.0, 814.0, 882.8, 900.0, 2)])
@@ -68,8 +100,10 @@ def test_a_subset_rerun_overwrites_its_own_output(
     second = run(raw_root, out_root, *subset)
     expected = {"dim_tenants": 2, "fact_permission_checks": 2}
     assert first["tables"] == second["tables"] == expected
-    assert sorted(os.listdir(out_root)) == sorted(expected)
-    assert summary_of(capsys.readouterr().out.split("daily_transform: fact_permission_checks", 2)[2])["tables"] == expected
+    assert sorted(os.listdir(out_root)) == sorted([*expected, "_SUMMARY.json"])
+    assert (
+        summary_of(capsys.readouterr().out.split("daily_transform: fact_permission_checks", 2)[2])["tables"] == expected
+    )
 
 
 def test_missing_raw_partition_fails_and_empty_one_is_an_empty_table(spark: SparkSession, tmp_path: Path) -> None:

@@ -133,14 +133,6 @@ def test_credential_stuffing_counts_distinct_accounts_from_one_ip(spark: SparkSe
     )  # fmt: skip
 
 
-def test_incident_ids_are_stable_across_runs(spark: SparkSession) -> None:
-    auth = Auth(1)
-    auth.series(utc("10:00"), 12, 2, user=9)
-    first = [r.incident_id for r in detect(spark, auth).collect()]
-    second = [r.incident_id for r in detect(spark, auth).collect()]
-    assert first == second == [incident_id("brute_force", "1", utc("10:00"), 1)]
-
-
 def test_security_and_login_failure_reports(spark: SparkSession) -> None:
     auth = Auth(1)
     auth.series(utc("09:00"), 10, 10, user=7, email="v@acme.test", ip="45.0.0.1")  # brute force on tenant 1

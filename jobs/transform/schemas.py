@@ -10,17 +10,19 @@ from __future__ import annotations
 import json
 import os
 import pkgutil
+import re
 from functools import cache
 
 from pyspark.sql import types as T
 
-from jobs.lib.partitions import partition_path
+_TABLE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 
 @cache
 def load_schema(table: str) -> T.StructType:
     """The StructType of warehouse table `table`; FileNotFoundError if no generated schema exists."""
-    partition_path("/", table, "2000-01-01")  # validates the name before it becomes a file path
+    if not _TABLE.match(table):
+        raise ValueError(f"table name must be lower_snake_case, got {table!r}")
     resource = f"schemas/{table}.json"
     data: bytes | None = None
     try:

@@ -81,6 +81,8 @@ const ALL: Capabilities = {
   deterministicJobIds: true,
   maximumBytesBilled: true,
   tableBytes: true,
+  nativeMerge: true,
+  addColumns: true,
 };
 
 const fakeGcs = findEmulator(fakeGcsBinary);
@@ -262,6 +264,13 @@ describe.each(harnesses)('Warehouse contract: $name', ({ capabilities, missing, 
     it.skipIf(!capabilities.atomicPartitionReplace)('never shows a reader a half-replaced day', async () => {
       const small = await load(factRows(DAY1, 3));
       const big = await load(factRows(DAY1, 6));
+      await warehouse.replacePartition({
+        dataset,
+        table: FACT,
+        date: DAY1,
+        parquetFiles: small,
+        jobKey: 'atomic-start',
+      });
       let writing = true;
       const seen = new Set<number>();
       const reader = (async () => {
@@ -517,6 +526,15 @@ describe.each(harnesses)('Warehouse contract: $name', ({ capabilities, missing, 
       ]);
     });
 
+    it.runIf(capabilities.nativeMerge)('keeps the values of columns a merge source does not carry', async () => {
+      const partial = (active: boolean) => load(`SELECT 'u0' AS user_id, 't1' AS tenant_id, ${active} AS is_active`);
+      await warehouse.mergeDimension({ dataset, table: DIM, parquetFiles: await partial(false), jobKey: 'partial-1' });
+      expect(await warehouse.query("SELECT email, is_active FROM contract_ua.dim_users WHERE user_id = 'u0'")).toEqual([
+        { email: 'a@x.io', is_active: false },
+      ]);
+      await warehouse.mergeDimension({ dataset, table: DIM, parquetFiles: await partial(true), jobKey: 'partial-2' });
+    });
+
     it('refuses a merge source with repeated keys, unchanged', async () => {
       const files = await load(
         users([
@@ -560,7 +578,7 @@ describe.each(harnesses)('Warehouse contract: $name', ({ capabilities, missing, 
       expect((await warehouse.tableStats(dataset, FACT)).bytes).toBeGreaterThan(0);
     });
 
-    it('adds a new NULLABLE column on ensureDataset', async () => {
+    it.runIf(capabilities.addColumns)('adds a new NULLABLE column on ensureDataset', async () => {
       const evolved: Dataset = {
         ...dataset,
         tables: dataset.tables.map((t) =>
