@@ -30,10 +30,18 @@ export function checkFileName(name: string): string {
   return name;
 }
 
-/** A sortable, unique generation id: UTC timestamp then randomness (`20261127T101500123Z-1a2b3c4d`). */
+let lastStamp = '';
+let sequence = 0;
+
+/**
+ * A sortable, unique generation id: UTC timestamp, a per-process sequence (so two ids minted in the same millisecond
+ * still sort in order), then randomness (`20261127T101500123Z-0001-1a2b3c4d`).
+ */
 export function newGeneration(now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('.', '');
-  return `${stamp}-${randomBytes(4).toString('hex')}`;
+  sequence = stamp === lastStamp ? sequence + 1 : 0;
+  lastStamp = stamp;
+  return `${stamp}-${String(sequence).padStart(4, '0')}-${randomBytes(4).toString('hex')}`;
 }
 
 /** Content of the commit marker a partition's readers resolve (`_SUCCESS` locally, `_MANIFEST` on GCS). */

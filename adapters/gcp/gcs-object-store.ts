@@ -196,17 +196,24 @@ export class GcsObjectStore implements ObjectStore {
     prefix: string,
   ): Promise<{ manifest?: PartitionManifest; generation: number }> {
     const file = this.file(zone, `${prefix}/${MANIFEST}`);
-    try {
-      const [metadata] = await file.getMetadata();
-      // Read the very generation we stat'ed, so content and precondition number belong together.
-      const [bytes] = await file.bucket.file(file.name, { generation: metadata.generation }).download();
-      return {
-        manifest: parseManifest(bytes, `${zone}/${prefix}/${MANIFEST}`),
-        generation: Number(metadata.generation ?? 0),
-      };
-    } catch (err) {
-      if (statusOf(err) === 404) return { generation: 0 };
-      throw mapGcsError(err, `read ${zone}/${prefix}/${MANIFEST}`);
+    const where = `${zone}/${prefix}/${MANIFEST}`;
+    for (let attempt = 1; ; attempt++) {
+      let generation: string | number | undefined;
+      try {
+        [{ generation }] = await file.getMetadata();
+      } catch (err) {
+        if (statusOf(err) === 404) return { generation: 0 };
+        throw mapGcsError(err, `read ${where}`);
+      }
+      try {
+        // Read the very generation we stat'ed, so content and precondition number belong together.
+        const [bytes] = await file.bucket.file(file.name, { generation }).download();
+        return { manifest: parseManifest(bytes, where), generation: Number(generation ?? 0) };
+      } catch (err) {
+        // 404 here means a replace flipped the manifest between the stat and the read (a bucket without
+        // versioning keeps no old generations): resolve again.
+        if (statusOf(err) !== 404 || attempt >= 20) throw mapGcsError(err, `read ${where}`);
+      }
     }
   }
 

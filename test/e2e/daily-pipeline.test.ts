@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import pg from 'pg';
@@ -57,6 +58,7 @@ async function sourceCounts(): Promise<Record<string, number>> {
 
 /** Order-independent content checksum of every data table (DuckDB), read while no worker holds the file busy. */
 async function warehouseChecksums(): Promise<Record<string, string>> {
+  progress('checksums');
   const wh = new DuckDbWarehouse(config.warehouse.duckdbPath);
   try {
     const out: Record<string, string> = {};
@@ -72,9 +74,17 @@ async function warehouseChecksums(): Promise<Record<string, string>> {
   }
 }
 
+/** Progress of this long suite, for whoever watches it (E2E_PROGRESS=<file>). */
+function progress(line: string): void {
+  if (process.env.E2E_PROGRESS) fs.appendFileSync(process.env.E2E_PROGRESS, `${new Date().toISOString()} ${line}\n`);
+}
+
 async function runDay(workflowId: string): Promise<DailyRunSummary> {
+  progress(`start ${workflowId}`);
   const h = await startDaily(client, config, { logicalDate: DAY }, { taskQueue: `${PREFIX}etl`, workflowId });
-  return h.result();
+  const summary = await h.result();
+  progress(`done ${workflowId}`);
+  return summary;
 }
 
 /** Waits until the run has a pending activity of `type` that a worker has picked up. */
@@ -89,12 +99,20 @@ async function waitForActivity(workflowId: string, type: string, timeoutMs = 180
   throw new Error(`${type} never started in ${workflowId}`);
 }
 
+/** SIGKILL, as a crash would; a no-op for a worker that already exited (by code or by signal). */
+async function killWorker(): Promise<void> {
+  const w = worker;
+  if (!w || w.exitCode !== null || w.signalCode !== null) return;
+  const exited = new Promise((r) => w.once('exit', r));
+  w.kill('SIGKILL');
+  await exited;
+}
+
 async function restartWorker(): Promise<void> {
-  if (worker && worker.exitCode === null) {
-    worker.kill('SIGKILL');
-    await new Promise((r) => worker!.once('exit', r));
-  }
+  progress('restart worker');
+  await killWorker();
   worker = (await startWorkerProcess(platform.env, PREFIX)).child;
+  progress(`worker ${worker.pid} started`);
 }
 
 beforeAll(async () => {
@@ -131,8 +149,7 @@ describe('userAnalyticsDaily on the small data set', () => {
     }
     expect(summary.quality.failed).toEqual([]);
     expect(Object.keys(summary.stageMs).sort()).toEqual(['extract', 'load', 'publish', 'quality', 'transform']);
-    worker?.kill('SIGKILL'); // release the DuckDB file for the checksum
-    await new Promise((r) => worker!.once('exit', r));
+    await killWorker(); // no operation in flight while the checksum reads the DuckDB file
     first = await warehouseChecksums();
     expect(Object.values(first).some((c) => !c.startsWith('0:'))).toBe(true);
     const wh = new DuckDbWarehouse(config.warehouse.duckdbPath);
@@ -146,8 +163,7 @@ describe('userAnalyticsDaily on the small data set', () => {
 
   it('a second run of the same day leaves every data table byte-for-byte equal', async () => {
     await runDay(`user-analytics-daily:${DAY}:rerun`);
-    worker?.kill('SIGKILL');
-    await new Promise((r) => worker!.once('exit', r));
+    await killWorker();
     expect(await warehouseChecksums()).toEqual(first);
     await restartWorker();
   }, 600_000);
@@ -162,8 +178,7 @@ describe('userAnalyticsDaily on the small data set', () => {
     await restartWorker(); // SIGKILL mid-Spark
     const summary = await handle.result();
     expect(summary.quality.failed).toEqual([]);
-    worker?.kill('SIGKILL');
-    await new Promise((r) => worker!.once('exit', r));
+    await killWorker();
     expect(await warehouseChecksums()).toEqual(first);
     await restartWorker();
   }, 900_000);
@@ -193,8 +208,7 @@ describe('userAnalyticsDaily on the small data set', () => {
   }, 600_000);
 
   it('fails the run with a readable reason when an error-severity check fails', async () => {
-    worker?.kill('SIGKILL');
-    await new Promise((r) => worker!.once('exit', r));
+    await killWorker();
     worker = undefined;
     // An in-process worker with one extra, deliberately strict check: the data has more features than it accepts.
     Runtime.install({ logger: new DefaultLogger('WARN') });
