@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import { DuckDBInstance } from '@duckdb/node-api';
-import type { ColumnType, Table } from '../schema/warehouse/types';
+import type { Table } from '../schema/warehouse/types';
+import { DUCKDB_TYPES } from './local/duckdb-warehouse';
 import { ErrorType, PlatformError } from './errors';
 
 /** PostgreSQL type (information_schema data_type) → DuckDB type of the Parquet column. */
@@ -59,18 +60,6 @@ export async function csvToParquet(
   }
 }
 
-/** Warehouse column type → DuckDB type used when activities write small result tables as Parquet. */
-const WAREHOUSE_TO_DUCKDB: Record<ColumnType, string> = {
-  STRING: 'VARCHAR',
-  INT64: 'BIGINT',
-  FLOAT64: 'DOUBLE',
-  NUMERIC: 'DECIMAL(38,9)',
-  BOOL: 'BOOLEAN',
-  DATE: 'DATE',
-  TIMESTAMP: 'TIMESTAMPTZ',
-  JSON: 'VARCHAR',
-};
-
 /**
  * Writes JSON-safe rows (as `Warehouse.query` returns them) as one Parquet file typed by a warehouse table, so
  * activity-computed tables (reporting, dq_results, pipeline_runs) load through the same path as Spark output.
@@ -92,7 +81,7 @@ export async function rowsToParquet(rows: Record<string, unknown>[], table: Tabl
     await conn.run(`set TimeZone = 'UTC'`);
     const spec = table.columns.map((c) => `${sqlString(c.name)}: 'VARCHAR'`).join(', ');
     const casts = table.columns
-      .map((c) => `cast(${JSON.stringify(c.name)} as ${WAREHOUSE_TO_DUCKDB[c.type]}) as ${JSON.stringify(c.name)}`)
+      .map((c) => `cast(${JSON.stringify(c.name)} as ${DUCKDB_TYPES[c.type]}) as ${JSON.stringify(c.name)}`)
       .join(', ');
     // Everything is read as text and cast explicitly: read_json's inference would guess types per file.
     const source = rows.length

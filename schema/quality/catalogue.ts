@@ -41,7 +41,7 @@ export const checkName = (c: QualityCheck): string => {
 };
 
 /** Facts that mirror one source event table each: reconciled row for row. */
-const RECONCILED: Record<string, string> = {
+export const FACT_SOURCE_TABLES: Record<string, string> = {
   fact_user_activities: 'activity_events',
   fact_session_metrics: 'sessions',
   fact_auth_events: 'auth_events',
@@ -67,7 +67,7 @@ const TIME_COLUMN: Record<string, string> = {
 };
 
 export const QUALITY_CHECKS: QualityCheck[] = [
-  ...Object.entries(RECONCILED).flatMap(([table, sourceTable]): QualityCheck[] => [
+  ...Object.entries(FACT_SOURCE_TABLES).flatMap(([table, sourceTable]): QualityCheck[] => [
     { type: 'not_null', table, column: EVENT_KEY[table] ?? 'event_id', severity: 'error' },
     { type: 'unique', table, columns: [EVENT_KEY[table] ?? 'event_id'], severity: 'error' },
     { type: 'not_null', table, column: 'tenant_id', severity: 'error' },

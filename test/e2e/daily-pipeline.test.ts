@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DuckDbWarehouse } from '../../adapters/local/duckdb-warehouse';
 import { startDaily } from '../../cli/run-daily';
 import { parseConfig, type Config } from '../../config';
+import { FACT_SOURCE_TABLES } from '../../schema/quality/catalogue';
 import { SOURCE_TABLES } from '../../schema/source/tables';
 import { userAnalytics } from '../../schema/warehouse';
 import { buildAdapters } from '../../workers/adapters';
@@ -26,14 +27,7 @@ let client: Client;
 let connection: Connection;
 let worker: ChildProcess | undefined;
 
-const FACT_SOURCES: Record<string, string> = {
-  fact_user_activities: 'activity_events',
-  fact_session_metrics: 'sessions',
-  fact_auth_events: 'auth_events',
-  fact_api_requests: 'api_requests',
-  fact_team_collaborations: 'collaboration_events',
-  fact_permission_checks: 'permission_checks',
-};
+const FACT_SOURCES = FACT_SOURCE_TABLES;
 /** Tables whose content must not change when the same day runs again (operations tables record each run). */
 const DATA_TABLES = userAnalytics.tables.filter((t) => t.kind !== 'operations').map((t) => t.name);
 
