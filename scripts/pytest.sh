@@ -4,5 +4,6 @@
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 [ -x .venv/bin/python ] || bash scripts/bootstrap.sh
-.venv/bin/ruff check jobs dags
-.venv/bin/python -m pytest -q "${@:-jobs dags}"
+[ $# -gt 0 ] || set -- jobs dags
+.venv/bin/ruff check "$@"
+.venv/bin/python -m pytest -q "$@"
