@@ -12,6 +12,7 @@ import {
   type PartitionManifest,
 } from '../object-keys';
 import { ZONES, type ObjectStore, type PartitionFile, type PartitionSnapshot, type Probe, type Zone } from '../ports';
+import { probeZones } from '../zone-probe';
 
 export interface GcsObjectStoreOptions {
   /** Bucket per zone (config.gcp.buckets). */
@@ -323,16 +324,7 @@ export class GcsObjectStore implements ObjectStore {
   }
 
   async ping(): Promise<Probe> {
-    const key = `_health/probe-${randomUUID()}`;
-    const payload = new TextEncoder().encode('ok');
-    for (const zone of ZONES) {
-      await this.put(zone, key, payload);
-      const back = await this.get(zone, key);
-      await this.delete(zone, key);
-      if (Buffer.compare(Buffer.from(back), Buffer.from(payload)) !== 0) {
-        throw new Error(`zone ${zone}: probe object read back differently`);
-      }
-    }
+    await probeZones(this);
     const where = this.options.apiEndpoint ?? 'GCS';
     return { detail: `buckets ${ZONES.map((z) => this.options.buckets[z]).join(', ')} at ${where}` };
   }

@@ -12,6 +12,7 @@ import {
   type PartitionManifest,
 } from '../object-keys';
 import { ZONES, type ObjectStore, type PartitionFile, type PartitionSnapshot, type Probe, type Zone } from '../ports';
+import { probeZones } from '../zone-probe';
 
 /** Commit marker inside a partition directory; `_`-prefixed so Spark and DuckDB globs skip it. */
 const MARKER = '_SUCCESS';
@@ -272,16 +273,7 @@ export class FsObjectStore implements ObjectStore {
   }
 
   async ping(): Promise<Probe> {
-    const key = `_health/probe-${randomUUID()}`;
-    const payload = new TextEncoder().encode('ok');
-    for (const zone of ZONES) {
-      await this.put(zone, key, payload);
-      const back = await this.get(zone, key);
-      await this.delete(zone, key);
-      if (Buffer.compare(Buffer.from(back), Buffer.from(payload)) !== 0) {
-        throw new Error(`zone ${zone}: probe object read back differently`);
-      }
-    }
+    await probeZones(this);
     return { detail: `zones ${ZONES.join(', ')} under ${path.dirname(this.zones.raw)}` };
   }
 
