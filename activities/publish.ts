@@ -207,6 +207,8 @@ export function createPublishActivities(deps: {
     /** Upserts the run's pipeline_runs row and appends its audit_log row; both keyed, so retries overwrite. */
     async recordPipelineRun(run: PipelineRunRecord): Promise<void> {
       return asActivityFailure(async () => {
+        // A run that failed or was cancelled before its load stage may meet a warehouse without tables yet.
+        if (run.status !== 'succeeded') await deps.warehouse.ensureDataset(deps.dataset);
         const now = new Date().toISOString();
         const s = run.summary;
         const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);

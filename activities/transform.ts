@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
-import type { ObjectStore, SparkRunner, Zone } from '../adapters/ports';
+import { ErrorType, PlatformError } from '../adapters/errors';
+import type { ObjectStore, SparkRunner } from '../adapters/ports';
 import { asActivityFailure } from './failures';
 import { withHeartbeat } from './heartbeat';
 import { stagingPrefixOf } from './run-keys';
@@ -20,9 +21,61 @@ export interface RunDailyTransformResult {
 
 const SUMMARY = /^TRANSFORM_SUMMARY (\{.*\})\s*$/m;
 
-/** Root URI of a zone (`/…/lake/raw` locally, `gs://bucket` on GCS), from the store's own key → URI mapping. */
-export function zoneRoot(store: ObjectStore, zone: Zone): string {
-  return store.uri(zone, '_').slice(0, -2);
+/**
+ * Raw tables daily_transform.py reads (`RAW_INPUTS` in jobs/transform/pipeline.py; a pytest keeps the two equal).
+ * Each one's committed partition for the day goes into the input manifest.
+ */
+export const DAILY_TRANSFORM_RAW_TABLES = [
+  'tenants',
+  'roles',
+  'role_permissions',
+  'users',
+  'user_roles',
+  'teams',
+  'team_members',
+  'sessions',
+  'auth_events',
+  'activity_events',
+  'api_requests',
+  'collaboration_events',
+  'permission_checks',
+] as const;
+
+/** What `daily_transform.py --manifest` reads: per raw table, the URIs of its committed generation's files. */
+export interface TransformInputManifest {
+  logical_date: string;
+  tables: Record<string, string[]>;
+  /** Informational: the generation each table's files belong to. */
+  generations: Record<string, string>;
+}
+
+/**
+ * Resolves the day's raw partitions through the reader protocol (`readPartition`: the committed generation's keys,
+ * never a listing) into a manifest of store URIs. On GCS the files sit under `_gen=<id>/`, which Spark would skip if
+ * it read the directory; locally they are the partition directory's files. A missing partition means the extract did
+ * not run for that table: non-retryable, like the job's own check.
+ */
+export async function resolveTransformInputs(store: ObjectStore, date: string): Promise<TransformInputManifest> {
+  const snapshots = await Promise.all(
+    DAILY_TRANSFORM_RAW_TABLES.map(async (table) => {
+      const prefix = `${table}/dt=${date}`;
+      const snapshot = await store.readPartition('raw', prefix);
+      if (!snapshot) {
+        throw new PlatformError(
+          ErrorType.NotFound,
+          `raw partition raw/${prefix} does not exist (was the extract of ${table} run?)`,
+          { details: { table, date } },
+        );
+      }
+      return { table, snapshot };
+    }),
+  );
+  const manifest: TransformInputManifest = { logical_date: date, tables: {}, generations: {} };
+  for (const { table, snapshot } of snapshots) {
+    manifest.tables[table] = snapshot.keys.filter((k) => k.endsWith('.parquet')).map((k) => store.uri('raw', k));
+    manifest.generations[table] = snapshot.generation;
+  }
+  return manifest;
 }
 
 export function parseTransformSummary(output: string): Record<string, number> {
@@ -34,9 +87,9 @@ export function parseTransformSummary(output: string): Record<string, number> {
 }
 
 /**
- * Transform activities: run the PySpark daily transform over the raw zone into a per-run staging area of the
- * processed zone. Driver log lines become heartbeats; cancellation kills the job (and the runner's cleanup
- * releases a Dataproc cluster).
+ * Transform activities: run the PySpark daily transform over the day's raw partitions (handed over as a manifest of
+ * their committed files) into a per-run staging area of the processed zone. Driver log lines become heartbeats;
+ * cancellation kills the job (and the runner's cleanup releases a Dataproc cluster).
  */
 export function createTransformActivities(deps: { spark: SparkRunner; store: ObjectStore }) {
   return {
@@ -46,6 +99,11 @@ export function createTransformActivities(deps: { spark: SparkRunner; store: Obj
         // Per attempt: a Spark driver orphaned by a killed worker may still be writing the previous attempt's area.
         const stagingPrefix = `${stagingPrefixOf(input.runKey)}/attempt-${ctx.info.attempt}`;
         await deps.store.deletePrefix('processed', `${stagingPrefix}/`);
+        // The exact input files, beside the output (not under a table's prefix, so no load takes it for data). Not a
+        // `_`/`.` name: Hadoop's input formats skip those even when the path is given explicitly.
+        const manifestKey = `${stagingPrefix}/input-manifest.json`;
+        const manifest = await resolveTransformInputs(deps.store, input.date);
+        await deps.store.put('processed', manifestKey, new TextEncoder().encode(JSON.stringify(manifest)));
         const result = await withHeartbeat((report) =>
           deps.spark.run(
             {
@@ -53,8 +111,8 @@ export function createTransformActivities(deps: { spark: SparkRunner; store: Obj
               name: 'daily_transform',
               mainPythonFile: 'daily_transform.py',
               args: [
-                '--raw-root',
-                zoneRoot(deps.store, 'raw'),
+                '--manifest',
+                deps.store.uri('processed', manifestKey),
                 '--out-root',
                 deps.store.uri('processed', stagingPrefix),
                 '--date',

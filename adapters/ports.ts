@@ -263,6 +263,47 @@ export interface Notifier {
   notify(notification: Notification): Promise<void>;
 }
 
+/** A data subject as the erasure saga names it: the tenant, the user id, and (once looked up) the email. */
+export interface SubjectRef {
+  tenantId: string;
+  userId: string;
+  email?: string;
+}
+
+export interface SubjectRecord {
+  /** Account status before the saga touched it (restored by the compensation). */
+  status: string;
+  email: string;
+  /** Reasons of the user's active legal holds; erasure is refused while any exists. */
+  legalHolds: string[];
+}
+
+/**
+ * The User Module's own rows of a person, for GDPR erasure (PostgreSQL / Cloud SQL). Every method is idempotent
+ * and names the person by tenant and user id: a user of another tenant does not exist here.
+ */
+export interface SubjectStore extends Closeable {
+  lookup(subject: SubjectRef): Promise<SubjectRecord | undefined>;
+  /** Sets the account `suspended` and ends its open sessions; returns how many sessions were revoked. */
+  suspend(subject: SubjectRef): Promise<{ sessionsRevoked: number }>;
+  /** Compensation: puts the account status back (only if it is still `suspended`). */
+  restore(subject: SubjectRef, previousStatus: string): Promise<{ restored: boolean }>;
+  /**
+   * Erases the person in one transaction: their rows go, references from other people's rows are cleared.
+   * Returns rows affected per table (0 everywhere on a repeat).
+   */
+  erase(subject: SubjectRef & { email: string }): Promise<Record<string, number>>;
+  /** Independent scan: occurrences of the user id (in any user reference) and of the email (any text column). */
+  scan(subject: SubjectRef & { email: string }): Promise<{ scanned: number; occurrences: Record<string, number> }>;
+}
+
+/** The User Module's cache and pending event streams (Redis / Memorystore). */
+export interface SubjectCache extends Closeable {
+  /** Deletes the person's cache keys and their entries in pending event streams; idempotent. */
+  purge(subject: SubjectRef & { email: string }): Promise<{ keysDeleted: number; eventsDeleted: number }>;
+  scan(subject: SubjectRef & { email: string }): Promise<{ scanned: number; occurrences: number }>;
+}
+
 /** Everything a worker wires for its activities. */
 export interface Adapters extends Closeable {
   source: SourceDb;
@@ -271,4 +312,6 @@ export interface Adapters extends Closeable {
   bus: EventBus;
   notifier: Notifier;
   spark: SparkRunner;
+  subjects: SubjectStore;
+  cache: SubjectCache;
 }

@@ -18,6 +18,7 @@ import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
 import { startDaily } from '../cli/run-daily';
 import { loadConfig, PROJECT_ROOT } from '../config';
+import { dataConverterFromConfig } from '../security/data-converter';
 
 const { values } = parseArgs({ options: { date: { type: 'string' } } });
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-pipeline-'));
@@ -72,7 +73,11 @@ async function main(): Promise<void> {
   const day = values.date ?? (await busiestDay());
   const stop = await startWorker();
   const connection = await Connection.connect({ address: config.temporal.address });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const client = new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    dataConverter: dataConverterFromConfig(config),
+  });
   try {
     const workflowId = `user-analytics-daily:${day}:${PREFIX}`;
     const handle = await startDaily(client, config, { logicalDate: day }, { taskQueue: `${PREFIX}etl`, workflowId });

@@ -14,6 +14,8 @@ import { writeWorkflowBundle } from '../workers/bundle';
 import { runWorker } from '../workers/main';
 import { registerWarehouseCommands } from './warehouse-commands';
 import { registerDbCommands } from './seed/commands';
+import { registerApiKeyCommands } from './api-keys';
+import { registerApiCommands } from './gdpr';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -47,9 +49,10 @@ export function buildProgram(getConfig: () => Config): Command {
     .command('up')
     .description('start what is not running and wait until healthy (a no-op for what already runs)')
     .option('--worker', 'also start a worker in the background')
+    .option('--api', 'also start the HTTP API in the background (after PostgreSQL and Temporal)')
     .option('--json', 'print the status as JSON')
-    .action(async (opts: { worker?: boolean; json?: boolean }) => {
-      const s = await up(getConfig(), say, { worker: opts.worker });
+    .action(async (opts: { worker?: boolean; api?: boolean; json?: boolean }) => {
+      const s = await up(getConfig(), say, { worker: opts.worker, api: opts.api });
       if (opts.json) process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
       else printStatus(s);
     });
@@ -69,7 +72,9 @@ export function buildProgram(getConfig: () => Config): Command {
   dev
     .command('logs')
     .description('show a service log from the data directory')
-    .addArgument(new Command().createArgument('[service]', 'temporal | postgres | redis | worker').default('temporal'))
+    .addArgument(
+      new Command().createArgument('[service]', 'temporal | postgres | redis | worker | api').default('temporal'),
+    )
     .option('-n, --lines <n>', 'lines from the end', '50')
     .option('-f, --follow', 'keep printing as the log grows')
     .action((service: string, opts: { lines: string; follow?: boolean }) => {
@@ -112,6 +117,8 @@ export function buildProgram(getConfig: () => Config): Command {
     });
   registerDbCommands(program, getConfig);
   registerWarehouseCommands(program, getConfig);
+  registerApiKeyCommands(program, getConfig);
+  registerApiCommands(program, getConfig);
   const run = program.command('run').description('start pipeline runs');
   run
     .command('daily')

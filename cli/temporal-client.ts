@@ -1,8 +1,13 @@
 import { Client, Connection } from '@temporalio/client';
 import { type Config } from '../config';
+import { dataConverterFromConfig } from '../security/data-converter';
 
-/** Opens a client for one command and always closes its connection. */
+/**
+ * Opens a client for one command and always closes its connection. The client encrypts and decrypts payloads with
+ * the project's codec (security/data-converter.ts).
+ */
 export async function withClient<T>(config: Config, fn: (client: Client) => Promise<T>): Promise<T> {
+  const dataConverter = dataConverterFromConfig(config);
   let connection: Connection;
   try {
     connection = await Connection.connect({ address: config.temporal.address, connectTimeout: 5_000 });
@@ -13,7 +18,7 @@ export async function withClient<T>(config: Config, fn: (client: Client) => Prom
     );
   }
   try {
-    return await fn(new Client({ connection, namespace: config.temporal.namespace }));
+    return await fn(new Client({ connection, namespace: config.temporal.namespace, dataConverter }));
   } finally {
     await connection.close();
   }

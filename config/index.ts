@@ -29,6 +29,12 @@ export interface Config {
   worker: { metricsHost: string; metricsPort: number; maxCachedWorkflows: number; logLevel: Env['LOG_LEVEL'] };
   notifyWebhookUrl?: string;
   spark: { master: string; shufflePartitions: number; driverMemory: string };
+  secrets: { dir: string; payloadCodecKeys?: string; gdprSubjectKey?: string; uiCodecToken?: string };
+  api: { host: string; port: number; publicUrl: string; rateLimitPerMinute: number; bodyLimitBytes: number };
+  /** The Dataproc SparkRunner (PLATFORM=gcp); the cluster file is read and validated by workers/adapters.ts. */
+  dataproc: { region: string; jobsUri?: string; clusterConfigFile?: string; apiEndpoint?: string };
+  /** The Pub/Sub EventBus (PLATFORM=gcp). */
+  pubsub: { topic: string; apiEndpoint?: string };
 }
 
 export class ConfigError extends Error {
@@ -115,6 +121,27 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
       shufflePartitions: env.SPARK_SHUFFLE_PARTITIONS,
       driverMemory: env.SPARK_DRIVER_MEMORY,
     },
+    secrets: {
+      dir: path.resolve(PROJECT_ROOT, env.SECRETS_DIR ?? path.join(dataDir, 'secrets')),
+      payloadCodecKeys: env.PAYLOAD_CODEC_KEYS,
+      gdprSubjectKey: env.GDPR_SUBJECT_KEY,
+      uiCodecToken: env.UI_CODEC_TOKEN,
+    },
+    api: {
+      host: env.API_HOST,
+      port: env.API_PORT,
+      publicUrl: (env.API_PUBLIC_URL ?? `http://${env.API_HOST}:${env.API_PORT}`).replace(/\/+$/, ''),
+      rateLimitPerMinute: env.API_RATE_LIMIT_PER_MINUTE,
+      bodyLimitBytes: env.API_BODY_LIMIT_BYTES,
+    },
+    dataproc: {
+      region: env.DATAPROC_REGION ?? env.GCP_REGION,
+      jobsUri: env.DATAPROC_JOBS_URI,
+      clusterConfigFile:
+        env.DATAPROC_CLUSTER_CONFIG === undefined ? undefined : path.resolve(PROJECT_ROOT, env.DATAPROC_CLUSTER_CONFIG),
+      apiEndpoint: env.DATAPROC_API_ENDPOINT,
+    },
+    pubsub: { topic: env.PUBSUB_TOPIC, apiEndpoint: env.PUBSUB_API_ENDPOINT },
   };
 }
 

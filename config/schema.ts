@@ -75,6 +75,83 @@ export const envSchema = z
     BIGQUERY_API_ENDPOINT: z.preprocess(emptyAsUndefined, z.url().optional()),
     /** Use the documented emulator fallbacks (staging table + DELETE/INSERT instead of partition decorators). @default false */
     BIGQUERY_EMULATOR_COMPAT: z.stringbool().default(false),
+
+    /**
+     * Where generated local secrets live (payload-codec keys, the GDPR subject key), mode 0700/0600.
+     * @default <ANALYTICS_DATA_DIR>/secrets
+     */
+    SECRETS_DIR: z.preprocess(emptyAsUndefined, z.string().optional()),
+    /**
+     * PayloadCodec keys as `keyId:base64(32 bytes)` separated by commas; the first encrypts, all decrypt (rotation).
+     * Unset on PLATFORM=local: generated once into SECRETS_DIR/payload-codec.keys. Required on PLATFORM=gcp.
+     */
+    PAYLOAD_CODEC_KEYS: z.preprocess(emptyAsUndefined, z.string().optional()),
+    /**
+     * Secret (base64, ≥ 32 bytes) of the keyed hash that turns (tenant, user) into erasure workflow ids, so no user id
+     * appears in clear in Temporal. Unset on PLATFORM=local: generated once into SECRETS_DIR/gdpr-subject.key.
+     */
+    GDPR_SUBJECT_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
+    /**
+     * Capability token in the Web UI's codec endpoint path (`/codec/ui/<token>`), for a UI without SSO. Unset on
+     * PLATFORM=local: generated once into SECRETS_DIR/ui-codec.token; unset on gcp: the path is disabled.
+     */
+    UI_CODEC_TOKEN: z.preprocess(emptyAsUndefined, z.string().optional()),
+
+    /** Interface the HTTP API listens on. @default 127.0.0.1 */
+    API_HOST: z.string().min(1).default('127.0.0.1'),
+    /** @default 8080 */
+    API_PORT: optionalPort.default(8080),
+    /** Requests per minute per API key (token bucket). @default 600 */
+    API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+    /** Largest accepted request body. @default 16384 */
+    API_BODY_LIMIT_BYTES: z.coerce.number().int().min(256).max(10_485_760).default(16_384),
+    /** Public base URL of the API (links in responses, the UI codec endpoint). @default http://API_HOST:API_PORT */
+    API_PUBLIC_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
+
+    /**
+     * gs:// folder the deploy uploads `jobs/` to (`daily_transform.py`, `jobs.zip`); Dataproc jobs are submitted from
+     * it. Required when PLATFORM=gcp.
+     */
+    DATAPROC_JOBS_URI: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .regex(
+          /^gs:\/\/[a-z0-9][a-z0-9._-]{1,61}[a-z0-9](?:\/\S*)?$/,
+          'expected a gs:// folder, e.g. gs://hire10x-jobs/jobs',
+        )
+        .optional(),
+    ),
+    /**
+     * YAML or JSON file shaping the ephemeral Dataproc cluster (imageVersion, master, workers, secondaryWorkers,
+     * autoscalingPolicyUri, sparkProperties, labels, serviceAccount, …: the fields of adapters/gcp/dataproc-options.ts
+     * other than project, region, jobs folder and endpoint), validated when the worker starts; relative to the project
+     * root. @default unset: the adapter's defaults (2.2-debian12, n2-standard-4, 2 workers)
+     */
+    DATAPROC_CLUSTER_CONFIG: z.preprocess(emptyAsUndefined, z.string().optional()),
+    /** Region of the Dataproc clusters and jobs. @default GCP_REGION */
+    DATAPROC_REGION: z.preprocess(emptyAsUndefined, z.string().optional()),
+    /**
+     * Dataproc endpoint override: `http://host:port` is plaintext gRPC (the in-repo fake in tests), `https://host:port`
+     * TLS (a private endpoint); unset means the regional endpoint `<region>-dataproc.googleapis.com`.
+     */
+    DATAPROC_API_ENDPOINT: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/ }).optional()),
+    /**
+     * Pub/Sub topic id (in GCP_PROJECT_ID) behind the EventBus on PLATFORM=gcp; Terraform creates it, the worker only
+     * checks it exists. @default hire10x-user-events
+     */
+    PUBSUB_TOPIC: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9\-_.~+%]{2,254}$/, 'a Pub/Sub topic id: 3-255 characters, starting with a letter')
+      .refine((t) => !t.startsWith('goog'), 'topic ids must not start with "goog"')
+      .default('hire10x-user-events'),
+    /**
+     * Pub/Sub endpoint override: `http://host:port` is the emulator (plaintext, no credentials), `https://host:port` a
+     * private endpoint; unset means the real service.
+     */
+    PUBSUB_API_ENDPOINT: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/ }).optional()),
+    /** API key the CLI's `gdpr` commands send (`h10x_…`, from `analytics api-keys create`); or pass --api-key. */
+    ANALYTICS_API_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
   })
   .superRefine((env, ctx) => {
     if (env.PLATFORM === 'gcp' && !env.GCP_PROJECT_ID) {

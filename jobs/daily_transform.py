@@ -2,13 +2,16 @@
 
 Usage (spark-submit ships the `jobs` package as a zip, see jobs/build_pyfiles.py):
 
-    daily_transform.py --raw-root <uri> --out-root <uri> --date YYYY-MM-DD --run-id <id> [--tables a,b]
+    daily_transform.py (--manifest <uri> | --raw-root <uri>) --out-root <uri> --date YYYY-MM-DD --run-id <id>
+                       [--tables a,b]
 
-Reads `<raw-root>/<source table>/dt=<date>/`, writes every produced table to `<out-root>/<table>/` (overwritten, so a
-retried attempt replaces its own output; the TypeScript side promotes it into `processed/<table>/dt=<date>/`), and
-prints `TRANSFORM_SUMMARY {"tables": {...}}` last (the same JSON is written to `<out-root>/_SUMMARY.json`): the
-runner takes the row counts from either. Roots are used as given (local paths or gs:// URIs) through Spark and the
-Hadoop FileSystem API only.
+Reads the raw partitions either as listed in an input manifest (the pipeline's way: exactly the files of each
+partition's committed generation, which on GCS live under `_gen=<id>/` directories Spark would skip) or, for local
+runs by hand, from `<raw-root>/<source table>/dt=<date>/`; writes every produced table to `<out-root>/<table>/`
+(overwritten, so a retried attempt replaces its own output; the TypeScript side promotes it into
+`processed/<table>/dt=<date>/`), and prints `TRANSFORM_SUMMARY {"tables": {...}}` last (the same JSON is written to
+`<out-root>/_SUMMARY.json`): the runner takes the row counts from either. Paths and roots are used as given (local
+paths or gs:// URIs) through Spark and the Hadoop FileSystem API only.
 """
 
 from __future__ import annotations
@@ -57,7 +60,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="daily_transform.py", description="Hire10x daily transform: raw zone -> processed star schema"
     )
-    parser.add_argument("--raw-root", required=True, help="raw zone root (local path or gs:// URI)")
+    inputs = parser.add_mutually_exclusive_group(required=True)
+    inputs.add_argument(
+        "--manifest",
+        help="input manifest JSON (local path or gs:// URI) listing each raw table's files; what the pipeline passes",
+    )
+    inputs.add_argument("--raw-root", help="raw zone root (local path or gs:// URI), for runs without a manifest")
     parser.add_argument("--out-root", required=True, help="output root; each table goes to <out-root>/<table>/")
     parser.add_argument("--date", required=True, help="logical date YYYY-MM-DD (UTC day)")
     parser.add_argument("--run-id", required=True, help="id of the pipeline run (logged and echoed in the summary)")
@@ -73,8 +81,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error(f"--tables: {error}")
     if not args.run_id.strip() or len(args.run_id) > 256:
         parser.error("--run-id must be 1-256 characters")
-    for name in ("raw_root", "out_root"):
-        if not getattr(args, name).strip():
+    for name in ("manifest", "raw_root", "out_root"):
+        value = getattr(args, name)
+        if value is not None and not value.strip():
             parser.error(f"--{name.replace('_', '-')} must not be empty")
     return args
 
@@ -105,6 +114,54 @@ def raw_loader(spark: SparkSession, raw_root: str, day: _dt.date) -> RawLoader:
         if not files:
             return spark.createDataFrame([], RAW_SCHEMAS[table])
         return spark.read.parquet(path)
+
+    return load
+
+
+def read_manifest(spark: SparkSession, uri: str, day: _dt.date) -> dict[str, list[str]]:
+    """The input manifest at `uri`: raw table -> URIs of the files of its committed partition generation.
+
+    Read through Spark (`wholeTextFiles`), so local paths and gs:// URIs alike work on every cluster; its name must
+    not start with `_` or `.` (Hadoop's input formats drop such files even when named explicitly). The manifest is
+    written by the TypeScript transform activity: `{"logical_date": "YYYY-MM-DD", "tables": {"<table>": [uri, ...]}}`
+    (further keys, such as the generations, are informational). A manifest for another day is refused.
+    """
+    found = spark.sparkContext.wholeTextFiles(uri).collect()
+    if len(found) != 1:
+        raise ValueError(f"input manifest {uri}: expected one file, found {len(found)}")
+    try:
+        manifest = json.loads(found[0][1])
+    except json.JSONDecodeError as error:
+        raise ValueError(f"input manifest {uri}: not JSON: {error}") from error
+    if not isinstance(manifest, dict):
+        raise ValueError(f"input manifest {uri}: expected a JSON object")
+    if manifest.get("logical_date") != day.isoformat():
+        raise ValueError(
+            f"input manifest {uri} is for {manifest.get('logical_date')!r}, not the run's date {day.isoformat()}"
+        )
+    tables = manifest.get("tables")
+    if not isinstance(tables, dict) or not all(
+        isinstance(files, list) and all(isinstance(f, str) and f for f in files) for files in tables.values()
+    ):
+        raise ValueError(f"input manifest {uri}: 'tables' must map each raw table to a list of file URIs")
+    return {str(table): list(files) for table, files in tables.items()}
+
+
+def manifest_loader(spark: SparkSession, manifest: dict[str, list[str]], uri: str) -> RawLoader:
+    """Loader of the exact files the manifest lists per raw table (never a directory listing).
+
+    A table the manifest does not list fails (the activity lists every table in RAW_INPUTS); a table listed with no
+    data files (an empty day) is an empty table, as with `--raw-root`.
+    """
+
+    def load(table: str) -> DataFrame:
+        if table not in manifest:
+            listed = ", ".join(sorted(manifest)) or "none"
+            raise ValueError(f"input manifest {uri} lists no raw table {table!r} (it lists: {listed})")
+        files = [f for f in manifest[table] if f.rsplit("/", 1)[-1].endswith(".parquet")]
+        if not files:
+            return spark.createDataFrame([], RAW_SCHEMAS[table])
+        return spark.read.parquet(*files)
 
     return load
 
@@ -153,7 +210,12 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         # UTC for anything that renders dates; standard Parquet timestamps (not legacy INT96) for the loaders.
         spark.conf.set("spark.sql.session.timeZone", "UTC")
         spark.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
-        transform = DailyTransform(spark, args.day, raw_loader(spark, args.raw_root, args.day))
+        if args.manifest:
+            manifest = read_manifest(spark, args.manifest, args.day)
+            loader = manifest_loader(spark, manifest, args.manifest)
+        else:
+            loader = raw_loader(spark, args.raw_root, args.day)
+        transform = DailyTransform(spark, args.day, loader)
         counts: dict[str, int] = {}
         for table, df in transform.build(args.table_list).items():
             counts[table] = write_table(df, args.out_root, table)

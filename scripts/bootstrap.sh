@@ -83,5 +83,12 @@ if [ "$WITH_EMULATORS" = 1 ]; then
   CGO_ENABLED=1 CC=clang CXX=clang++ go_module_tool bigquery-emulator "$ROOT/scripts/go-tools/bigquery-emulator" \
     "$BIGQUERY_EMULATOR_VERSION" bigquery-emulator "$BIGQUERY_EMULATOR_MODULE"
   have java || die "Java 17 is needed for the Pub/Sub emulator." "apt-get install -y openjdk-17-jre-headless"
+  # The emulator jar ships only in Google's apt repository, so it is checked, not installed.
+  if dpkg -L google-cloud-cli-pubsub-emulator 2>/dev/null | grep -q 'cloud-pubsub-emulator-.*-all\.jar$' ||
+    ls /usr/lib/google-cloud-sdk/platform/pubsub-emulator/lib/cloud-pubsub-emulator-*-all.jar >/dev/null 2>&1; then
+    info "Pub/Sub emulator: installed"
+  else
+    info "Pub/Sub emulator: not installed (Debian package google-cloud-cli-pubsub-emulator, Google Cloud CLI apt repository); the EventBus contract suite skips Pub/Sub"
+  fi
 fi
 step "bootstrap complete"

@@ -20,12 +20,35 @@ for day in $days; do
 done
 step "headline dashboard numbers"
 analytics report
+
+step "GDPR: the HTTP API (also the Web UI's codec endpoint), an API key, one erasure through the API"
+analytics dev up --api
+keyfile=".data/secrets/demo-api-key"
+if [[ ! -s "$keyfile" ]]; then
+  mkdir -p "$(dirname "$keyfile")"
+  (umask 077 && analytics api-keys create --scopes gdpr:write,gdpr:read --description "npm run demo" >"$keyfile")
+fi
+export ANALYTICS_API_KEY="$(cat "$keyfile")"
+read -r tenant user < <(analytics db sample-user --seed "demo-$(date +%s)")
+echo "erasing user $user of tenant $tenant (suspend → purge cache → erase source → warehouse → lake → verify)"
+final="$(analytics gdpr erase --tenant "$tenant" --user "$user" --requested-by demo --reason "npm run demo" --wait)"
+request="$(node -e 'const s=JSON.parse(process.argv[1]);console.log(s.requestId)' "$final")"
+state="$(node -e 'const s=JSON.parse(process.argv[1]);console.log(s.state)' "$final")"
+echo "request $request: $state"
+if [[ "$state" == "completed" ]]; then
+  step "deletion certificate of $request"
+  analytics gdpr certificate "$request"
+else
+  echo "$final"
+fi
 ui="$(analytics dev status --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).services.temporal.uiUrl))')"
 cat <<EOT
 
 Temporal Web UI (the pipeline monitor): $ui
   daily runs:  $ui/namespaces/default/workflows?query=Pipeline%3D%22user-analytics-daily%22
   failed runs: $ui/namespaces/default/workflows?query=ExecutionStatus%3D%22Failed%22
+  erasures:    $ui/namespaces/default/workflows?query=Pipeline%3D%22gdpr-erasure%22
+GDPR API: http://127.0.0.1:${API_PORT:-8080}/openapi.json (key in $keyfile; npx analytics gdpr --help)
 Query the warehouse:  npx analytics warehouse query "select * from user_analytics.rpt_engagement_daily limit 5"
 The platform keeps running so you can explore it. Stop everything it started with: npm run down
 EOT

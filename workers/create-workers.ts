@@ -1,6 +1,10 @@
 import { type Connection } from '@temporalio/client';
+import { type DataConverter } from '@temporalio/common';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createExtractActivities } from '../activities/extract';
+import { createGdprActivities } from '../activities/gdpr';
+import { createRedisLock, createInProcessLock, type Lock } from '../activities/gdpr/lock';
+import { RedisSubjectCache } from '../adapters/local/redis-subject-cache';
 import { createHealthActivities } from '../activities/health';
 import { createLoadActivities } from '../activities/load';
 import { createPublishActivities } from '../activities/publish';
@@ -31,17 +35,33 @@ export interface CreateWorkersOptions {
   dataset?: Dataset;
   /** The data-quality catalogue. @default QUALITY_CHECKS */
   qualityChecks?: QualityCheck[];
+  /** Payload codec and failure converter (security/data-converter.ts). @default the SDK's: payloads in clear */
+  dataConverter?: DataConverter;
 }
 
 /** Every activity the workers register, built over the adapters. */
 export function createActivities(
   adapters: Adapters,
   clientConnection: Connection,
-  options: { namespace: string; uiUrl: string; dataset?: Dataset; qualityChecks?: QualityCheck[] },
+  options: { namespace: string; uiUrl: string; dataset?: Dataset; qualityChecks?: QualityCheck[]; lock?: Lock },
 ) {
   const dataset = options.dataset ?? userAnalytics;
-  const { source, store, warehouse, spark, notifier } = adapters;
+  const { source, store, warehouse, spark, notifier, subjects, cache } = adapters;
+  // Partition rewrites of concurrent erasures serialise on a Redis lock (shared by every worker process).
+  const lock =
+    options.lock ?? (cache instanceof RedisSubjectCache ? createRedisLock(cache.redis) : createInProcessLock());
   return {
+    ...createGdprActivities({
+      subjects,
+      cache,
+      warehouse,
+      store,
+      notifier,
+      dataset,
+      lock,
+      uiUrl: options.uiUrl,
+      namespace: options.namespace,
+    }),
     ...createExtractActivities({ source, store }),
     ...createTransformActivities({ spark, store }),
     ...createLoadActivities({ store, warehouse, dataset }),
@@ -85,6 +105,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
         workflowBundle: bundle,
         activities,
         maxCachedWorkflows: options.maxCachedWorkflows ?? 200,
+        dataConverter: options.dataConverter,
       }),
     ),
   );

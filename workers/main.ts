@@ -1,6 +1,7 @@
 import { Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { type Config } from '../config';
+import { dataConverterFromConfig } from '../security/data-converter';
 import { buildAdapters } from './adapters';
 import { createWorkers } from './create-workers';
 import { createJsonLogger } from './logger';
@@ -27,6 +28,7 @@ export async function runWorker(
     },
   });
   const log = (message: string, meta: Record<string, unknown>) => logger.info(message, meta);
+  const dataConverter = dataConverterFromConfig(config); // before connecting: a bad key stops the start
   const adapters = buildAdapters(config, log);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const clientConnection = await Connection.connect({ address: config.temporal.address });
@@ -36,6 +38,7 @@ export async function runWorker(
       clientConnection,
       namespace: config.temporal.namespace,
       adapters,
+      dataConverter,
       maxCachedWorkflows: config.worker.maxCachedWorkflows,
       ui: { url: config.temporal.uiUrl },
       taskQueues: options.taskQueuePrefix

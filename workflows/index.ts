@@ -2,3 +2,4 @@
 // workflows from the bundle (sdk-typescript #1724).
 export { platformHealthCheck } from './health-check';
 export { userAnalyticsDaily } from './user-analytics-daily';
+export { gdprErasure } from './gdpr-erasure';

@@ -12,10 +12,11 @@ import { TASK_QUEUES } from '../../workflows/task-queues';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { startDetached } from './process';
 import { postgresBinDir, redisServerBinary, temporalBinary } from './tools';
+import { uiCodecToken } from '../../security/secrets';
 
 /** A service `analytics dev up` supervises. */
 export interface ServiceSpec {
-  name: 'temporal' | 'postgres' | 'redis' | 'worker';
+  name: 'temporal' | 'postgres' | 'redis' | 'worker' | 'api';
   /** Every port it binds; each must be free (or ours) before start. */
   ports: { port: number; what: string }[];
   host: string;
@@ -161,6 +162,12 @@ export function serviceSpecs(config: Config, p: Paths): ServiceSpec[] {
       args.push('--ip', t.host, '--port', String(t.port), '--ui-port', String(t.uiPort));
       args.push('--namespace', t.namespace, '--log-format', 'json', '--log-level', 'warn');
       for (const [key, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${key}=${type}`);
+      // The UI decrypts payloads in the browser through the API's codec endpoint (security/README.md).
+      const token = uiCodecToken(config);
+      args.push(
+        '--ui-codec-endpoint',
+        token ? `${config.api.publicUrl}/codec/ui/${token}` : `${config.api.publicUrl}/codec`,
+      );
       return startProcess(temporalBinary(), args, p, 'temporal', { cwd: dir });
     },
     healthy: () => temporalHealthy(config),
@@ -239,7 +246,22 @@ export function serviceSpecs(config: Config, p: Paths): ServiceSpec[] {
     },
     healthy: () => workerPolling(config),
   };
-  return [temporal, postgres, redis, worker];
+  const apiUrl = `http://${config.api.host === '0.0.0.0' ? '127.0.0.1' : config.api.host}:${config.api.port}`;
+  const api: ServiceSpec = {
+    name: 'api',
+    host: config.api.host,
+    ports: [{ port: config.api.port, what: 'HTTP API (API_PORT)' }],
+    address: { url: apiUrl, publicUrl: config.api.publicUrl, openapi: `${apiUrl}/openapi.json` },
+    startTimeoutMs: 60_000,
+    stopSignal: 'SIGTERM',
+    start() {
+      // `analytics api` migrates the platform store itself; up() starts it after PostgreSQL and Temporal.
+      const cli = path.join(PROJECT_ROOT, 'bin', 'analytics.js');
+      return startProcess(process.execPath, [cli, 'api'], p, 'api', { cwd: PROJECT_ROOT });
+    },
+    healthy: async () => (await fetch(`${apiUrl}/healthz`, { signal: AbortSignal.timeout(1_000) })).ok,
+  };
+  return [temporal, postgres, redis, worker, api];
 }
 
 /** A worker is healthy when Temporal sees a poller on every task queue it serves. */

@@ -56,7 +56,8 @@ export async function status(config: Config): Promise<PlatformStatus> {
 export async function up(
   config: Config,
   say: Say = () => undefined,
-  options: { worker?: boolean } = {},
+  /** worker / api: also start the background worker / the HTTP API (opt-in: tests and CI need neither). */
+  options: { worker?: boolean; api?: boolean } = {},
 ): Promise<PlatformStatus> {
   const p = paths(config);
   fs.mkdirSync(p.runDir, { recursive: true });
@@ -64,6 +65,7 @@ export async function up(
   for (const zone of Object.values(config.lake.zones)) fs.mkdirSync(zone, { recursive: true });
   for (const spec of serviceSpecs(config, p)) {
     if (spec.name === 'worker' && !options.worker) continue;
+    if (spec.name === 'api' && !options.api) continue;
     const rec = readPidRecord(p.pidFile(spec.name));
     if (rec) {
       await waitFor(spec.name, () => spec.healthy(), {

@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Command } from 'commander';
 import type { Config } from '../../config';
 import { migrate } from '../../schema/source/migrate';
+import { migratePlatform } from '../../schema/platform/migrate';
 import { resolveSeedOptions } from './options';
 import { seed, SeedRefusedError } from './seed';
 
@@ -24,9 +25,14 @@ async function withSourcePool<T>(config: Config, fn: (pool: pg.Pool) => Promise<
 export function registerDbCommands(program: Command, getConfig: () => Config): void {
   const db = program.command('db').description('the User Module source database');
   db.command('migrate')
-    .description('apply new migrations from schema/source/migrations (safe to re-run)')
+    .description('apply new migrations from schema/source/migrations and schema/platform/migrations (safe to re-run)')
     .action(async () => {
-      const { applied } = await withSourcePool(getConfig(), (pool) => migrate(pool, { log: say }));
+      const { applied } = await withSourcePool(getConfig(), async (pool) => {
+        const source = await migrate(pool, { log: say });
+        // The API's platform store (schema `platform`) lives in the same database.
+        const platform = await migratePlatform(pool, { log: say });
+        return { applied: [...source.applied, ...platform.applied] };
+      });
       say(applied.length ? `applied ${applied.length} migration(s)` : 'schema is up to date');
     });
 
@@ -66,5 +72,26 @@ export function registerDbCommands(program: Command, getConfig: () => Config): v
       if (opts.json)
         process.stdout.write(`${JSON.stringify({ first: days[0] ?? null, last: days.at(-1) ?? null, days })}\n`);
       else process.stdout.write(`${days.join('\n')}\n`);
+    });
+
+  db.command('sample-user')
+    .description(
+      'prints "<tenant_id> <user_id>" of an active user with activity and no legal hold (demo: an erasure to run)',
+    )
+    .option('--seed <text>', 'which user: the same seed picks the same user while it exists', 'demo')
+    .action(async (opts: { seed: string }) => {
+      const row = await withSourcePool(getConfig(), async (pool) => {
+        const { rows } = await pool.query<{ tenant_id: string; user_id: string }>(
+          `select u.tenant_id::text, u.user_id::text from users u
+           where u.status = 'active'
+             and exists (select 1 from activity_events a where a.user_id = u.user_id)
+             and not exists (select 1 from legal_holds h where h.user_id = u.user_id)
+           order by md5($1 || u.user_id::text) limit 1`,
+          [opts.seed],
+        );
+        return rows[0];
+      });
+      if (!row) throw new Error('no active user with activity: seed first (analytics seed)');
+      process.stdout.write(`${row.tenant_id} ${row.user_id}\n`);
     });
 }

@@ -147,9 +147,13 @@ class StartTemporalWorkflowOperator(BaseOperator):
 
         if self.arguments is not None and not isinstance(self.arguments, list | tuple):
             raise AirflowFailException(f"arguments must be a list of workflow arguments, got {type(self.arguments)}")
+        from hire10x_temporal.codec import CodecKeyError
+
         dag_id, task_id, dag_run_id = _airflow_ids(context)
         try:
             client = await settings.connect(identity=f"airflow:{dag_id}.{task_id}")
+        except CodecKeyError as err:
+            raise AirflowException(f"cannot encrypt Temporal payloads: {err}") from err
         except Exception as err:
             raise AirflowException(f"cannot reach Temporal at {settings.target} ({err})") from err
         try:

@@ -12,6 +12,9 @@ Connection (conn id ``temporal_default`` unless an operator says otherwise), as 
 - mTLS: ``extra.tls_client_cert`` and ``extra.tls_client_key`` (PEM text); optional ``extra.tls_server_root_ca_cert``
   (PEM) and ``extra.tls_server_name``. ``extra.tls: true`` turns on TLS without a client certificate.
 - Temporal Cloud API key: the connection's ``password`` (masked by Airflow) or ``extra.api_key``; implies TLS.
+- ``extra.payload_codec_keys``: the payload codec keys (``keyId:base64,…``, the TypeScript workers' PAYLOAD_CODEC_KEYS);
+  when absent, the ``PAYLOAD_CODEC_KEYS`` environment variable, then the local key file (hire10x_temporal.codec).
+  Every client encrypts payloads with them (converter.build_data_converter).
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ class TemporalSettings:
     server_root_ca_cert: str | None = None
     server_name: str | None = None
     api_key: str | None = None
+    payload_codec_keys: str | None = None
 
     @classmethod
     def from_connection(cls, conn: Any) -> TemporalSettings:
@@ -63,6 +67,9 @@ class TemporalSettings:
             raise ValueError(f"Airflow connection {conn.conn_id!r}: set both tls_client_cert and tls_client_key")
         tls = _truthy(extra.get("tls")) or bool(client_cert) or bool(api_key)
         default_ui = "https://cloud.temporal.io" if api_key else f"http://{target.rsplit(':', 1)[0]}:8233"
+        codec_keys = str(extra.get("payload_codec_keys") or "").strip() or None
+        if codec_keys:
+            _mask(codec_keys)
         return cls(
             target=target,
             namespace=extra.get("namespace") or "default",
@@ -73,6 +80,7 @@ class TemporalSettings:
             server_root_ca_cert=extra.get("tls_server_root_ca_cert") or None,
             server_name=extra.get("tls_server_name") or None,
             api_key=api_key,
+            payload_codec_keys=codec_keys,
         )
 
     def workflow_url(self, workflow_id: str, run_id: str | None = None) -> str:
@@ -106,6 +114,15 @@ class TemporalSettings:
 
     def __repr__(self) -> str:  # never print key material or the API key
         return f"TemporalSettings(target={self.target!r}, namespace={self.namespace!r}, tls={self.tls})"
+
+
+def _mask(value: str) -> None:
+    """Keeps key material out of task logs (Airflow masks only extra fields with 'secret'-like names)."""
+    try:
+        from airflow.sdk.log import mask_secret
+    except ImportError:  # outside Airflow (plain scripts, tests of this module alone)
+        return
+    mask_secret(value)
 
 
 def _truthy(value: Any) -> bool:

@@ -35,6 +35,10 @@ os.environ.update(
         ),
     }
 )
+# One set of payload codec keys for every process of the session: the operator here, tests/ts_worker.ts and the
+# `analytics worker` of test_daily_dag_e2e.py (which has a data directory of its own, hence SECRETS_DIR rather than
+# ANALYTICS_DATA_DIR). The file is the test platform's, created by whichever process needs it first.
+os.environ.setdefault("SECRETS_DIR", str((ROOT / TEST_ENV["ANALYTICS_DATA_DIR"] / "secrets").resolve()))
 # Composer puts dags/ on the Python path; so do the tests (the DAGs import hire10x_temporal from there).
 if str(DAGS_DIR) not in sys.path:
     sys.path.insert(0, str(DAGS_DIR))

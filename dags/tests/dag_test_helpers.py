@@ -44,11 +44,15 @@ def task_states(dag_run) -> dict[str, str]:
 
 
 def with_temporal(fn: Callable[[Any], Awaitable[T]]) -> T:
-    """Runs ``fn(client)`` on a fresh event loop with a fresh client (a client belongs to the loop it was made on)."""
+    """Runs ``fn(client)`` on a fresh event loop with a fresh client (a client belongs to the loop it was made on).
+    The client has the project's codec, as the operator's does."""
+    from hire10x_temporal.converter import build_data_converter
     from temporalio.client import Client
 
     async def main() -> T:
-        client = await Client.connect(TEST_ENV["TEMPORAL_ADDRESS"], namespace=NAMESPACE)
+        client = await Client.connect(
+            TEST_ENV["TEMPORAL_ADDRESS"], namespace=NAMESPACE, data_converter=build_data_converter()
+        )
         return await fn(client)
 
     return asyncio.run(main())

@@ -2,6 +2,7 @@ import { Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../../config';
 import { TEST_ENV } from '../../test/test-env';
+import { dataConverterFromConfig } from '../../security/data-converter';
 import { buildAdapters } from '../../workers/adapters';
 import { createWorkers } from '../../workers/create-workers';
 
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
       clientConnection,
       namespace: config.temporal.namespace,
       adapters,
+      dataConverter: dataConverterFromConfig(config),
       taskQueues: { etl: arg, gdpr: `${arg}-gdpr`, stream: `${arg}-stream` },
       maxCachedWorkflows: 50,
       ui: { url: config.temporal.uiUrl },

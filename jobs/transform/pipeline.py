@@ -47,6 +47,24 @@ REPORTING_TABLES: tuple[str, ...] = (
 )
 PRODUCED_TABLES: tuple[str, ...] = FACT_TABLES + DIMENSION_TABLES + OPERATIONS_TABLES + REPORTING_TABLES
 
+#: Raw tables a full build reads (permissions and legal_holds, also in the raw zone, are not needed here). The
+#: TypeScript transform activity resolves exactly these partitions into the input manifest; tests keep all in step.
+RAW_INPUTS: tuple[str, ...] = (
+    "tenants",
+    "roles",
+    "role_permissions",
+    "users",
+    "user_roles",
+    "teams",
+    "team_members",
+    "sessions",
+    "auth_events",
+    "activity_events",
+    "api_requests",
+    "collaboration_events",
+    "permission_checks",
+)
+
 #: Warehouse tables this job deliberately leaves to others, and why (kept next to the list it complements).
 NOT_PRODUCED: dict[str, str] = {
     "rpt_engagement_daily": "WAU/MAU/stickiness need 7- and 30-day trailing activity: warehouse SQL at publish",

@@ -10,6 +10,7 @@ import { parseConfig, type Config } from '../../config';
 import { FACT_SOURCE_TABLES } from '../../schema/quality/catalogue';
 import { SOURCE_TABLES } from '../../schema/source/tables';
 import { userAnalytics } from '../../schema/warehouse';
+import { dataConverterFromConfig } from '../../security/data-converter';
 import { buildAdapters } from '../../workers/adapters';
 import { createWorkers } from '../../workers/create-workers';
 import type { DailyRunSummary } from '../../workflows/user-analytics-daily';
@@ -121,7 +122,7 @@ beforeAll(async () => {
     if (res.status !== 0) throw new Error(`analytics ${args.join(' ')} failed:\n${res.stderr}`);
   }
   connection = await Connection.connect({ address: config.temporal.address });
-  client = new Client({ connection });
+  client = new Client({ connection, dataConverter: dataConverterFromConfig(config) });
   await restartWorker();
 }, 600_000);
 
@@ -219,6 +220,7 @@ describe('userAnalyticsDaily on the small data set', () => {
       clientConnection: connection,
       namespace: config.temporal.namespace,
       adapters,
+      dataConverter: dataConverterFromConfig(config),
       taskQueues: { etl: 'dq-etl', gdpr: 'dq-gdpr', stream: 'dq-stream' },
       workflowBundle: { codePath: inject('workflowBundlePath') },
       ui: { url: config.temporal.uiUrl },

@@ -1,9 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { detectJava17Home } from '../../adapters/local/spark-submit-runner';
 import { MissingToolError, pinnedTool } from '../../cli/dev/tools';
 
 /** A GCP emulator running as a child process of the test file, on free ports in its own temp directory. */
@@ -147,5 +148,49 @@ export function startBigQueryEmulator(
     ],
     `/bigquery/v2/projects/${options.project}/datasets`,
     options.gcsEndpoint ? { STORAGE_EMULATOR_HOST: options.gcsEndpoint } : {},
+  );
+}
+
+/** Where Debian's google-cloud-cli-pubsub-emulator package puts the emulator jar. */
+const PUBSUB_EMULATOR_PACKAGE = 'google-cloud-cli-pubsub-emulator';
+const PUBSUB_EMULATOR_DIRS = [
+  '/usr/lib/google-cloud-sdk/platform/pubsub-emulator/lib',
+  '/usr/share/google-cloud-sdk/platform/pubsub-emulator/lib',
+];
+
+/**
+ * The official Pub/Sub emulator jar (`cloud-pubsub-emulator-<v>-all.jar`) and a `java` to run it, or a
+ * MissingToolError naming the package to install. The jar is looked up through dpkg, then in the SDK's usual places.
+ */
+export function pubSubEmulatorJar(): { java: string; jar: string } {
+  const isJar = (f: string) => /cloud-pubsub-emulator-[\d.]+-all\.jar$/.test(f);
+  let jar: string | undefined;
+  const listed = spawnSync('dpkg', ['-L', PUBSUB_EMULATOR_PACKAGE], { encoding: 'utf8' });
+  if (listed.status === 0) jar = listed.stdout.split('\n').find((f) => isJar(f) && fs.existsSync(f));
+  for (const dir of PUBSUB_EMULATOR_DIRS) {
+    if (jar || !fs.existsSync(dir)) continue;
+    const found = fs.readdirSync(dir).filter(isJar).sort().pop();
+    if (found) jar = path.join(dir, found);
+  }
+  if (!jar) {
+    throw new MissingToolError(
+      'the Pub/Sub emulator',
+      `Install the Debian package ${PUBSUB_EMULATOR_PACKAGE} (Google Cloud CLI apt repository)`,
+    );
+  }
+  const home = detectJava17Home();
+  const java = [home && path.join(home, 'bin', 'java'), '/usr/bin/java'].find((f) => f && fs.existsSync(f));
+  if (!java)
+    throw new MissingToolError('java', 'The Pub/Sub emulator needs Java: apt-get install openjdk-17-jre-headless');
+  return { java, jar };
+}
+
+/** The official Pub/Sub emulator (in memory), on a free port; clients reach it with `http://127.0.0.1:<port>`. */
+export function startPubSubEmulator(tool = pubSubEmulatorJar()): Promise<RunningEmulator> {
+  return start(
+    'pubsub-emulator',
+    tool.java,
+    (_dir, port) => ['-Xmx256m', '-jar', tool.jar, '--host=127.0.0.1', `--port=${port}`],
+    '/',
   );
 }

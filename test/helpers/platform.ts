@@ -46,6 +46,7 @@ export interface PrivatePlatform {
 export async function privatePlatformEnv(): Promise<PrivatePlatform> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hire10x-private-'));
   const [t, ui, pg, redis] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const api = await freePort();
   const env = {
     ...TEST_ENV,
     ANALYTICS_DATA_DIR: dataDir,
@@ -53,6 +54,7 @@ export async function privatePlatformEnv(): Promise<PrivatePlatform> {
     TEMPORAL_UI_PORT: String(ui),
     SOURCE_DB_PORT: String(pg),
     REDIS_PORT: String(redis),
+    API_PORT: String(api),
   };
   return {
     env,

@@ -4,6 +4,7 @@ import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../config';
 import type { Adapters } from '../../adapters/ports';
+import { dataConverterFromConfig } from '../../security/data-converter';
 import { buildAdapters } from '../../workers/adapters';
 import { createWorkers } from '../../workers/create-workers';
 
@@ -22,16 +23,20 @@ export interface TestWorkerEnv {
   close(): Promise<void>;
 }
 
-/** A client plus on-demand workers on a unique task queue, against the test platform from global-setup. */
+/**
+ * A client plus on-demand workers on a unique task queue, against the test platform from global-setup. Both use the
+ * project's data converter (encrypted payloads), as production does.
+ */
 export async function createTestWorkerEnv(): Promise<TestWorkerEnv> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
   }
   const config = loadConfig();
+  const dataConverter = dataConverterFromConfig(config);
   const clientConnection = await Connection.connect({ address: config.temporal.address });
   const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
-  const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+  const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace, dataConverter });
   const adapters = buildAdapters(config, () => undefined);
   const taskQueue = `test-${randomUUID()}`;
   return {
@@ -46,6 +51,7 @@ export async function createTestWorkerEnv(): Promise<TestWorkerEnv> {
         clientConnection,
         namespace: config.temporal.namespace,
         adapters: override ?? adapters,
+        dataConverter,
         taskQueues: { etl: taskQueue, gdpr: `${taskQueue}-gdpr`, stream: `${taskQueue}-stream` },
         workflowBundle: { codePath: inject('workflowBundlePath') },
         ui: { url: config.temporal.uiUrl },

@@ -5,6 +5,9 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isAlive } from '../../cli/dev/process';
 import type { PlatformStatus } from '../../cli/dev/supervisor';
+import { uiCodecToken } from '../../security/secrets';
+import { parseConfig } from '../../config';
+import { dataConverterFromConfig } from '../../security/data-converter';
 import { cli, privatePlatformEnv, type PrivatePlatform } from '../helpers/platform';
 
 // A second, throw-away platform on free ports and its own data directory, driven through the real CLI, so
@@ -40,6 +43,14 @@ describe('analytics dev up | status | down', () => {
       'temporal.log',
     ]);
 
+    // The Web UI decrypts payloads through the API's codec endpoint.
+    const uiSettings = (await (await fetch(`http://127.0.0.1:${env.TEMPORAL_UI_PORT}/api/v1/settings`)).json()) as {
+      Codec: { Endpoint: string };
+    };
+    // …through the capability path: the local UI has no SSO token to send (security/README.md).
+    const cfg = parseConfig(env);
+    expect(uiSettings.Codec.Endpoint).toBe(`${cfg.api.publicUrl}/codec/ui/${uiCodecToken(cfg)}`);
+
     const again = cli(env, 'dev', 'up');
     expect(again.status, again.stderr).toBe(0);
     expect(again.stderr.match(/already running/g)).toHaveLength(3);
@@ -47,7 +58,8 @@ describe('analytics dev up | status | down', () => {
     // Record a workflow, crash the server, bring it back: the SQLite history must survive.
     const workflowId = `dev-platform-history-${Date.now()}`;
     const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS! });
-    await new Client({ connection }).workflow.start('platformHealthCheck', {
+    const dataConverter = dataConverterFromConfig(parseConfig(env));
+    await new Client({ connection, dataConverter }).workflow.start('platformHealthCheck', {
       taskQueue: 'no-worker',
       workflowId,
       args: [{}],
@@ -60,7 +72,7 @@ describe('analytics dev up | status | down', () => {
     expect(restarted.status, restarted.stderr).toBe(0);
     expect(restarted.stderr).toMatch(/temporal: healthy/);
     const conn2 = await Connection.connect({ address: env.TEMPORAL_ADDRESS! });
-    const described = await new Client({ connection: conn2 }).workflow.getHandle(workflowId).describe();
+    const described = await new Client({ connection: conn2, dataConverter }).workflow.getHandle(workflowId).describe();
     expect(described.workflowId).toBe(workflowId);
     await conn2.close();
 
@@ -75,7 +87,13 @@ describe('analytics dev up | status | down', () => {
     expect(bystander.listening).toBe(true);
     bystander.close();
     const final = JSON.parse(cli(env, 'dev', 'status', '--json').stdout) as PlatformStatus;
-    expect(Object.values(final.services).map((s) => s.state)).toEqual(['stopped', 'stopped', 'stopped', 'stopped']);
+    expect(Object.values(final.services).map((s) => s.state)).toEqual([
+      'stopped',
+      'stopped',
+      'stopped',
+      'stopped',
+      'stopped',
+    ]);
   }, 240_000);
 
   it('says clearly when a port is taken and starts nothing', async () => {

@@ -1,0 +1,390 @@
+import { createHash } from 'node:crypto';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Notifier, ObjectStore, SubjectCache, SubjectStore, Warehouse } from '../../adapters/ports';
+import { emailColumnsOf, subjectColumnsOf } from '../../adapters/warehouse-schema';
+import type { Dataset } from '../../schema/warehouse/types';
+import type {
+  ErasureCertificate,
+  ErasureStep,
+  GdprErasureInput,
+  ResidualCopy,
+  StoreVerification,
+} from '../../workflows/gdpr-contract';
+import { asActivityFailure } from '../failures';
+import { withHeartbeat } from '../heartbeat';
+import { writeRows } from '../quality';
+import type { Lock } from './lock';
+import { eraseUserFromObjects, scanObjectsForUser } from './objects';
+
+export interface Subject {
+  tenantId: string;
+  userId: string;
+}
+export interface KnownSubject extends Subject {
+  email: string;
+}
+
+export type LookupResult = { found: false } | { found: true; status: string; email: string; legalHolds: string[] };
+
+/** How long copies outside our reach keep the data after erasure, per platform (shown on the certificate). */
+export interface ResidualPolicy {
+  platform: 'local' | 'gcp';
+  /** BigQuery time travel window (7 days by default; the fail-safe adds 7 more). */
+  warehouseTimeTravelDays: number;
+  /** GCS soft-delete retention of the lake buckets. */
+  objectSoftDeleteDays: number;
+  /** Retention of source database backups (Cloud SQL automated backups / PITR). */
+  sourceBackupDays: number;
+}
+export const DEFAULT_RESIDUAL_POLICY: ResidualPolicy = {
+  platform: 'local',
+  warehouseTimeTravelDays: 7,
+  objectSoftDeleteDays: 7,
+  sourceBackupDays: 7,
+};
+
+export interface GdprActivityDeps {
+  subjects: SubjectStore;
+  cache: SubjectCache;
+  warehouse: Warehouse;
+  store: ObjectStore;
+  notifier: Notifier;
+  dataset: Dataset;
+  lock: Lock;
+  uiUrl: string;
+  namespace: string;
+  residual?: ResidualPolicy;
+}
+
+const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
+
+/** Canonical JSON (sorted keys), so the certificate digest does not depend on key order. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function addDays(iso: string, days: number): string {
+  return new Date(Date.parse(iso) + days * 86_400_000).toISOString();
+}
+
+/** What remains outside the saga's reach and when it goes on its own. */
+export function residualCopies(policy: ResidualPolicy, completedAt: string): ResidualCopy[] {
+  if (policy.platform === 'local') {
+    return [
+      {
+        store: 'temporal',
+        description:
+          'Workflow history of this request (payloads AES-256-GCM encrypted), kept for the namespace retention period',
+        expiresAt: addDays(completedAt, 30),
+      },
+    ];
+  }
+  return [
+    {
+      store: 'bigquery',
+      description: 'Time travel and fail-safe copies of the changed warehouse tables',
+      expiresAt: addDays(completedAt, policy.warehouseTimeTravelDays + 7),
+    },
+    {
+      store: 'gcs',
+      description: 'Soft-deleted generations of the rewritten lake objects',
+      expiresAt: addDays(completedAt, policy.objectSoftDeleteDays),
+    },
+    {
+      store: 'cloudsql',
+      description: 'Automated backups and point-in-time recovery logs of the source database',
+      expiresAt: addDays(completedAt, policy.sourceBackupDays),
+    },
+    {
+      store: 'temporal',
+      description:
+        'Workflow history of this request (payloads AES-256-GCM encrypted), kept for the namespace retention period',
+      expiresAt: addDays(completedAt, 30),
+    },
+  ];
+}
+
+/**
+ * The GDPR erasure saga's activities. Each is idempotent (a retry finds the work done and reports zeros), and none
+ * returns or throws personal data except `gdprLookupSubject`, whose result the saga keeps in its encrypted history.
+ */
+export function createGdprActivities(deps: GdprActivityDeps) {
+  const residual = deps.residual ?? DEFAULT_RESIDUAL_POLICY;
+  return {
+    async gdprLookupSubject(s: Subject): Promise<LookupResult> {
+      return asActivityFailure(async () => {
+        const record = await deps.subjects.lookup(s);
+        if (!record) return { found: false };
+        return { found: true, status: record.status, email: record.email, legalHolds: record.legalHolds };
+      });
+    },
+
+    async gdprSuspendAccount(s: Subject): Promise<{ sessionsRevoked: number }> {
+      return asActivityFailure(() => deps.subjects.suspend(s));
+    },
+
+    /** Compensation of gdprSuspendAccount. */
+    async gdprRestoreAccount(input: Subject & { previousStatus: string }): Promise<{ restored: number }> {
+      return asActivityFailure(async () => {
+        const { restored } = await deps.subjects.restore(input, input.previousStatus);
+        return { restored: restored ? 1 : 0 };
+      });
+    },
+
+    async gdprPurgeCache(s: KnownSubject): Promise<Record<string, number>> {
+      return asActivityFailure(async () => {
+        const r = await deps.cache.purge(s);
+        return { 'redis.keys': r.keysDeleted, 'redis.events': r.eventsDeleted };
+      });
+    },
+
+    /** The point of no return: the person's rows leave the source database. */
+    async gdprEraseSource(s: KnownSubject): Promise<Record<string, number>> {
+      return asActivityFailure(async () => {
+        const counts = await deps.subjects.erase(s);
+        return Object.fromEntries(Object.entries(counts).map(([t, n]) => [`postgres.${t}`, n]));
+      });
+    },
+
+    /**
+     * One eraseUser pass per subject column (`user_id`, then secondary references such as `target_user_id`), then
+     * one per email column (a failed login that typed the person's email has no user id but names them).
+     */
+    async gdprEraseWarehouse(input: KnownSubject & { token: string }): Promise<Record<string, number>> {
+      return asActivityFailure(async () => {
+        const counts: Record<string, number> = {};
+        const remaining: string[] = [];
+        const passes = [
+          ...subjectColumnsOf(deps.dataset).map((column) => ({ column, value: input.userId })),
+          ...emailColumnsOf(deps.dataset).map((column) => ({ column, value: input.email })),
+        ];
+        for (const { column: subjectColumn, value } of passes) {
+          const results = await deps.warehouse.eraseUser({
+            dataset: deps.dataset,
+            userId: value,
+            token: input.token,
+            subjectColumn,
+          });
+          for (const r of results) {
+            if (r.action === 'skip') continue;
+            const key = `warehouse.${r.table}`;
+            counts[key] = (counts[key] ?? 0) + r.affected;
+            if (r.remaining > 0) remaining.push(`${r.table}.${subjectColumn} (${r.remaining})`);
+          }
+        }
+        if (remaining.length > 0) {
+          throw ApplicationFailure.retryable(`rows still name the user after erasure: ${remaining.join(', ')}`);
+        }
+        return counts;
+      });
+    },
+
+    async gdprRewriteObjects(input: KnownSubject & { token: string }): Promise<Record<string, number>> {
+      return asActivityFailure(async () => {
+        const ctx = Context.current();
+        const result = await withHeartbeat((report) =>
+          eraseUserFromObjects(deps.store, input, {
+            lock: deps.lock,
+            signal: ctx.cancellationSignal,
+            onProgress: (p) => report(p),
+          }),
+        );
+        const counts: Record<string, number> = {};
+        for (const [zone, z] of Object.entries(result.zones)) {
+          counts[`objects.${zone}.rewritten`] = z.objectsRewritten;
+          counts[`objects.${zone}.rows_deleted`] = z.rowsDeleted;
+          counts[`objects.${zone}.rows_tokenised`] = z.rowsTokenised;
+          if (z.unclassified.length > 0) counts[`objects.${zone}.unclassified`] = z.unclassified.length;
+        }
+        return counts;
+      });
+    },
+
+    /** Independent scan of every store for the person's identifiers; zero everywhere is what completion means. */
+    async gdprVerifyErasure(s: KnownSubject): Promise<StoreVerification[]> {
+      return asActivityFailure(async () => {
+        const ctx = Context.current();
+        const out: StoreVerification[] = [];
+        const source = await deps.subjects.scan(s);
+        out.push({ store: 'postgres', scanned: source.scanned, occurrences: sum(source.occurrences) });
+        out.push({ store: 'warehouse', ...(await scanWarehouse(deps.warehouse, deps.dataset, s)) });
+        const objects = await withHeartbeat(() =>
+          scanObjectsForUser(deps.store, s, { signal: ctx.cancellationSignal }),
+        );
+        for (const o of objects) out.push({ store: o.store, scanned: o.scanned, occurrences: o.occurrences });
+        const cache = await deps.cache.scan(s);
+        out.push({ store: 'redis', scanned: cache.scanned, occurrences: cache.occurrences });
+        return out;
+      });
+    },
+
+    /** Issues the certificate (digest over its canonical JSON) and writes the request's audit_log row. */
+    async gdprIssueCertificate(input: {
+      request: Pick<GdprErasureInput, 'requestId' | 'tenantId' | 'requestedBy' | 'requestedAt'>;
+      subjectToken: string;
+      steps: ErasureStep[];
+      verification: StoreVerification[];
+      workflowId: string;
+      runId: string;
+    }): Promise<ErasureCertificate> {
+      return asActivityFailure(async () => {
+        const completedAt = new Date().toISOString();
+        const body: Omit<ErasureCertificate, 'digest'> = {
+          certificateId: `cert_${createHash('sha256').update(`${input.workflowId}/${input.runId}`).digest('hex').slice(0, 24)}`,
+          requestId: input.request.requestId,
+          tenantId: input.request.tenantId,
+          subjectToken: input.subjectToken,
+          requestedBy: input.request.requestedBy,
+          requestedAt: input.request.requestedAt,
+          completedAt,
+          workflowId: input.workflowId,
+          runId: input.runId,
+          steps: input.steps
+            .filter((s) => s.status === 'completed')
+            .map((s) => ({
+              name: s.name,
+              startedAt: s.startedAt ?? '',
+              finishedAt: s.finishedAt ?? '',
+              counts: s.counts,
+            })),
+          verification: input.verification,
+          residualCopies: residualCopies(residual, completedAt),
+        };
+        const certificate: ErasureCertificate = {
+          ...body,
+          digest: createHash('sha256').update(canonicalJson(body)).digest('hex'),
+        };
+        await writeAudit(deps, {
+          auditId: `${input.workflowId}/${input.runId}:gdpr.erasure.completed`,
+          tenantId: input.request.tenantId,
+          action: 'gdpr.erasure.completed',
+          resource: input.request.requestId,
+          subjectToken: input.subjectToken,
+          outcome: 'success',
+          workflowId: input.workflowId,
+          runId: input.runId,
+          details: { certificateId: certificate.certificateId, digest: certificate.digest },
+        });
+        return certificate;
+      });
+    },
+
+    /** Audit row for a request that ended without erasure (rejected or cancelled). */
+    async gdprRecordOutcome(input: {
+      requestId: string;
+      tenantId: string;
+      subjectToken: string;
+      state: 'rejected' | 'cancelled';
+      reason: string;
+      workflowId: string;
+      runId: string;
+    }): Promise<void> {
+      return asActivityFailure(() =>
+        writeAudit(deps, {
+          auditId: `${input.workflowId}/${input.runId}:gdpr.erasure.${input.state}`,
+          tenantId: input.tenantId,
+          action: `gdpr.erasure.${input.state}`,
+          resource: input.requestId,
+          subjectToken: input.subjectToken,
+          outcome: input.state === 'rejected' ? 'denied' : 'failure',
+          workflowId: input.workflowId,
+          runId: input.runId,
+          details: { reason: input.reason },
+        }),
+      );
+    },
+
+    async gdprNotify(n: {
+      severity: 'info' | 'warn' | 'error';
+      title: string;
+      text: string;
+      workflowId: string;
+      runId: string;
+    }): Promise<void> {
+      const link = `${deps.uiUrl}/namespaces/${encodeURIComponent(deps.namespace)}/workflows/${encodeURIComponent(n.workflowId)}/${n.runId}/history`;
+      await deps.notifier.notify({ severity: n.severity, title: n.title, text: n.text, link });
+    },
+  };
+}
+
+async function writeAudit(
+  deps: GdprActivityDeps,
+  a: {
+    auditId: string;
+    tenantId: string;
+    action: string;
+    resource: string;
+    subjectToken: string;
+    outcome: 'success' | 'failure' | 'denied';
+    workflowId: string;
+    runId: string;
+    details: Record<string, unknown>;
+  },
+): Promise<void> {
+  const now = new Date().toISOString();
+  await writeRows(
+    deps,
+    'audit_log',
+    [
+      {
+        audit_id: a.auditId,
+        event_date: now.slice(0, 10),
+        occurred_at: now,
+        tenant_id: a.tenantId,
+        actor: `workflow:${a.workflowId}`,
+        actor_type: 'service',
+        action: a.action,
+        resource: a.resource,
+        subject_token: a.subjectToken,
+        outcome: a.outcome,
+        workflow_id: a.workflowId,
+        run_id: a.runId,
+        details: JSON.stringify(a.details),
+      },
+    ],
+    a.auditId,
+  );
+}
+
+/**
+ * Counts, in every warehouse table, rows whose user reference columns (`*user_id`) equal the user id and rows where
+ * any STRING or JSON column contains the email. Equality, not substring, for the id: ids are small integers that
+ * occur inside other numbers.
+ */
+export async function scanWarehouse(
+  warehouse: Warehouse,
+  dataset: Dataset,
+  s: KnownSubject,
+): Promise<{ scanned: number; occurrences: number }> {
+  let occurrences = 0;
+  let scanned = 0;
+  for (const table of dataset.tables) {
+    const idColumns = table.columns.filter((c) => c.type === 'STRING' && c.name.endsWith('user_id'));
+    const textColumns = table.columns.filter((c) => c.type === 'STRING' || c.type === 'JSON');
+    const conditions = [
+      ...idColumns.map((c) => `${c.name} = @user`),
+      ...textColumns.map((c) => `strpos(lower(cast(${c.name} as string)), @email) > 0`),
+    ];
+    scanned++;
+    if (conditions.length === 0) continue;
+    const rows = await warehouse.query(
+      `select count(*) as n from ${dataset.name}.${table.name} where ${conditions.join(' or ')}`,
+      {
+        ...(idColumns.length > 0 ? { user: s.userId } : {}),
+        ...(textColumns.length > 0 ? { email: s.email.toLowerCase() } : {}),
+      },
+    );
+    occurrences += Number(rows[0]?.n ?? 0);
+  }
+  return { scanned, occurrences };
+}
+
+export type GdprActivities = ReturnType<typeof createGdprActivities>;

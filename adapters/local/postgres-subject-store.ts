@@ -1,0 +1,221 @@
+import pg from 'pg';
+import { ErrorType, PlatformError } from '../errors';
+import type { SubjectRecord, SubjectRef, SubjectStore } from '../ports';
+import type { PostgresSourceOptions } from './postgres-source';
+
+/** Source ids are bigint; anything else cannot name a user (and must never reach SQL as a cast error). */
+const BIGINT_ID = /^[1-9]\d{0,18}$/;
+
+/**
+ * What erasing a person does to each User Module table, in an order the foreign keys accept. `delete` removes the
+ * person's own rows; `clear` nulls a reference to the person from someone else's row (the row itself is not theirs).
+ */
+const ERASE_STATEMENTS: Array<{ table: string; sql: string }> = [
+  // Other users' activity inside the person's sessions keeps its row, without the link to the session.
+  {
+    table: 'activity_events.session_id',
+    sql: 'update activity_events set session_id = null where session_id in (select session_id from sessions where user_id = $1) and user_id <> $1',
+  },
+  { table: 'activity_events', sql: 'delete from activity_events where user_id = $1' },
+  { table: 'api_requests', sql: 'delete from api_requests where user_id = $1' },
+  {
+    table: 'auth_events',
+    sql: 'delete from auth_events where user_id = $1 or (tenant_id = $2 and lower(attempted_email) = lower($3))',
+  },
+  {
+    table: 'collaboration_events.target_user_id',
+    sql: 'update collaboration_events set target_user_id = null where target_user_id = $1 and actor_user_id <> $1',
+  },
+  { table: 'collaboration_events', sql: 'delete from collaboration_events where actor_user_id = $1' },
+  { table: 'permission_checks', sql: 'delete from permission_checks where user_id = $1' },
+  { table: 'team_members', sql: 'delete from team_members where user_id = $1' },
+  { table: 'user_roles', sql: 'delete from user_roles where user_id = $1' },
+  { table: 'sessions', sql: 'delete from sessions where user_id = $1' },
+  { table: 'users', sql: 'delete from users where user_id = $1 and tenant_id = $2' },
+];
+
+/** Columns that reference a user, per table: what the independent scan looks at for the user id. */
+const USER_REFERENCES: Record<string, string[]> = {
+  users: ['user_id'],
+  user_roles: ['user_id'],
+  team_members: ['user_id'],
+  legal_holds: ['user_id'],
+  sessions: ['user_id'],
+  auth_events: ['user_id'],
+  activity_events: ['user_id'],
+  api_requests: ['user_id'],
+  collaboration_events: ['actor_user_id', 'target_user_id'],
+  permission_checks: ['user_id'],
+};
+
+function transient(err: unknown, what: string): PlatformError {
+  if (err instanceof PlatformError) return err;
+  const code = (err as { code?: string }).code ?? '';
+  return new PlatformError(ErrorType.TransientInfrastructure, `${what}: ${(err as Error).message}`, {
+    cause: err,
+    details: { code },
+  });
+}
+
+/**
+ * SubjectStore over node-postgres (the local cluster or Cloud SQL). Errors never quote the person's identifiers:
+ * they travel to Temporal as failure messages.
+ */
+export class PostgresSubjectStore implements SubjectStore {
+  readonly pool: pg.Pool;
+
+  constructor(options: PostgresSourceOptions) {
+    this.pool = new pg.Pool({
+      host: options.host,
+      port: options.port,
+      database: options.database,
+      user: options.user,
+      password: options.password,
+      max: options.maxConnections ?? 4,
+      connectionTimeoutMillis: 5_000,
+      application_name: 'hire10x-analytics-gdpr',
+    });
+    this.pool.on('error', () => undefined);
+  }
+
+  private async run<T>(what: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw transient(err, what);
+    }
+    try {
+      return await fn(client);
+    } catch (err) {
+      throw transient(err, what);
+    } finally {
+      client.release();
+    }
+  }
+
+  async lookup(subject: SubjectRef): Promise<SubjectRecord | undefined> {
+    if (!BIGINT_ID.test(subject.userId) || !BIGINT_ID.test(subject.tenantId)) return undefined;
+    return this.run('look up the subject', async (c) => {
+      const user = await c.query<{ status: string; email: string }>(
+        'select status, email from users where user_id = $1 and tenant_id = $2',
+        [subject.userId, subject.tenantId],
+      );
+      const row = user.rows[0];
+      if (!row) return undefined;
+      const holds = await c.query<{ reason: string }>(
+        'select reason from legal_holds where user_id = $1 and tenant_id = $2 order by created_at',
+        [subject.userId, subject.tenantId],
+      );
+      return { status: row.status, email: row.email, legalHolds: holds.rows.map((h) => h.reason) };
+    });
+  }
+
+  async suspend(subject: SubjectRef): Promise<{ sessionsRevoked: number }> {
+    return this.run('suspend the account', async (c) => {
+      await c.query('begin');
+      try {
+        await c.query(
+          `update users set status = 'suspended', updated_at = greatest(now(), created_at)
+           where user_id = $1 and tenant_id = $2 and status in ('invited', 'active')`,
+          [subject.userId, subject.tenantId],
+        );
+        const sessions = await c.query(
+          'update sessions set ended_at = greatest(now(), started_at) where user_id = $1 and tenant_id = $2 and ended_at is null',
+          [subject.userId, subject.tenantId],
+        );
+        await c.query('commit');
+        return { sessionsRevoked: sessions.rowCount ?? 0 };
+      } catch (err) {
+        await c.query('rollback').catch(() => undefined);
+        throw err;
+      }
+    });
+  }
+
+  async restore(subject: SubjectRef, previousStatus: string): Promise<{ restored: boolean }> {
+    if (previousStatus !== 'invited' && previousStatus !== 'active') return { restored: false };
+    return this.run('restore the account', async (c) => {
+      const res = await c.query(
+        `update users set status = $3, updated_at = greatest(now(), created_at)
+         where user_id = $1 and tenant_id = $2 and status = 'suspended'`,
+        [subject.userId, subject.tenantId, previousStatus],
+      );
+      return { restored: (res.rowCount ?? 0) > 0 };
+    });
+  }
+
+  async erase(subject: SubjectRef & { email: string }): Promise<Record<string, number>> {
+    if (!BIGINT_ID.test(subject.userId) || !BIGINT_ID.test(subject.tenantId)) {
+      throw new PlatformError(ErrorType.InvalidInput, 'user and tenant ids must be positive integers');
+    }
+    return this.run('erase in the source database', async (c) => {
+      await c.query('begin');
+      try {
+        // The user row is locked first so two erasures of one person serialise instead of deadlocking.
+        await c.query('select 1 from users where user_id = $1 for update', [subject.userId]);
+        const held = await c.query('select 1 from legal_holds where user_id = $1 limit 1', [subject.userId]);
+        if ((held.rowCount ?? 0) > 0) {
+          throw new PlatformError(ErrorType.InvalidInput, 'a legal hold was placed on the user; erasure refused');
+        }
+        const counts: Record<string, number> = {};
+        for (const { table, sql } of ERASE_STATEMENTS) {
+          const params = sql.includes('$3')
+            ? [subject.userId, subject.tenantId, subject.email]
+            : sql.includes('$2')
+              ? [subject.userId, subject.tenantId]
+              : [subject.userId];
+          const res = await c.query(sql, params);
+          counts[table] = res.rowCount ?? 0;
+        }
+        await c.query('commit');
+        return counts;
+      } catch (err) {
+        await c.query('rollback').catch(() => undefined);
+        throw err;
+      }
+    });
+  }
+
+  async scan(
+    subject: SubjectRef & { email: string },
+  ): Promise<{ scanned: number; occurrences: Record<string, number> }> {
+    return this.run('scan the source database', async (c) => {
+      const occurrences: Record<string, number> = {};
+      let scanned = 0;
+      if (BIGINT_ID.test(subject.userId)) {
+        for (const [table, columns] of Object.entries(USER_REFERENCES)) {
+          const where = columns.map((col) => `${col} = $1`).join(' or ');
+          const res = await c.query<{ n: string }>(`select count(*) as n from ${table} where ${where}`, [
+            subject.userId,
+          ]);
+          occurrences[table] = Number(res.rows[0]?.n ?? 0);
+          scanned++;
+        }
+      }
+      // The email anywhere in a text column of the schema (not only where we expect it).
+      const textColumns = await c.query<{ table_name: string; column_name: string }>(
+        `select table_name, column_name from information_schema.columns
+         where table_schema = 'public' and data_type in ('text', 'character varying', 'jsonb')
+         order by table_name, ordinal_position`,
+      );
+      const byTable = new Map<string, string[]>();
+      for (const r of textColumns.rows)
+        byTable.set(r.table_name, [...(byTable.get(r.table_name) ?? []), r.column_name]);
+      for (const [table, columns] of byTable) {
+        const where = columns.map((col) => `strpos(lower("${col}"::text), lower($1)) > 0`).join(' or ');
+        const res = await c.query<{ n: string }>(`select count(*) as n from "${table}" where ${where}`, [
+          subject.email,
+        ]);
+        const n = Number(res.rows[0]?.n ?? 0);
+        if (n > 0) occurrences[`${table}.email`] = n;
+        scanned++;
+      }
+      return { scanned, occurrences };
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * GDPR erasure benchmark on a seeded data set (medium by default), through the real HTTP API:
+ *   1. one erasure alone: end-to-end latency (POST → completed), per step, beside the daily pipeline run that put the
+ *      data in every zone (same machine, same run);
+ *   2. a burst of N (100) erasure requests at once: how many complete per minute, and latency p50/p95/max.
+ *
+ * It never touches the seeded database itself: it works on a copy (`create database … template …`), with its own
+ * lake + DuckDB directory, task queues and worker process, against the platform the configuration points at:
+ *   SOURCE_DB_NAME=bench_medium npm run bench:gdpr -- [--burst 100] [--date YYYY-MM-DD]
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import pg from 'pg';
+import { startDaily } from '../cli/run-daily';
+import { loadConfig, PROJECT_ROOT } from '../config';
+import { dataConverterFromConfig } from '../security/data-converter';
+import { erasureApi } from '../test/helpers/erasure-api';
+import type { ErasureStatus } from '../workflows/gdpr-contract';
+
+const { values } = parseArgs({
+  options: { burst: { type: 'string', default: '100' }, date: { type: 'string' } },
+});
+const burst = Number(values.burst);
+const base = loadConfig();
+const copy = `bench_gdpr_${Date.now()}`;
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-gdpr-'));
+const env = {
+  ...process.env,
+  ANALYTICS_DATA_DIR: dataDir,
+  SECRETS_DIR: path.join(dataDir, 'secrets'),
+  SOURCE_DB_NAME: copy,
+  WORKER_METRICS_PORT: '0',
+  LOG_LEVEL: 'WARN',
+};
+const config = loadConfig(env);
+const PREFIX = `bench-gdpr-${Date.now()}-`;
+
+async function admin(sql: string): Promise<void> {
+  const db = new pg.Client({ ...base.sourceDb, database: 'postgres' });
+  await db.connect();
+  try {
+    await db.query(sql);
+  } finally {
+    await db.end();
+  }
+}
+
+function startWorker(): Promise<() => void> {
+  const child = spawn(
+    process.execPath,
+    [path.join(PROJECT_ROOT, 'bin/analytics.js'), 'worker', '--task-queue-prefix', PREFIX],
+    { env: { ...env, LOG_LEVEL: 'INFO' }, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  return new Promise((resolve, reject) => {
+    readline.createInterface({ input: child.stdout }).on('line', (l) => {
+      if (l.includes('"worker started"')) resolve(() => child.kill('SIGTERM'));
+    });
+    child.once('exit', (code) => reject(new Error(`worker exited ${code}`)));
+  });
+}
+
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+async function main(): Promise<void> {
+  console.log(`copying ${base.sourceDb.database} → ${copy}`);
+  await admin(`create database ${copy} template ${base.sourceDb.database}`);
+  const db = new pg.Pool({ ...config.sourceDb, max: 2 });
+  let stop: (() => void) | undefined;
+  const connection = await Connection.connect({ address: config.temporal.address });
+  const client = new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    dataConverter: dataConverterFromConfig(config),
+  });
+  let api: Awaited<ReturnType<typeof erasureApi>> | undefined;
+  try {
+    const { rows: busiest } = await db.query<{ day: string }>(
+      `select to_char(occurred_at at time zone 'UTC', 'YYYY-MM-DD') as day from activity_events group by 1 order by count(*) desc limit 1`,
+    );
+    const day = values.date ?? busiest[0]?.day;
+    if (!day) throw new Error('no events: seed the database first');
+    stop = await startWorker();
+    console.log(`daily pipeline for ${day} (puts the data in every zone)`);
+    const t0 = Date.now();
+    const daily = await startDaily(
+      client,
+      config,
+      { logicalDate: day },
+      { taskQueue: `${PREFIX}etl`, workflowId: `bench-gdpr:${day}:${PREFIX}` },
+    );
+    await daily.result();
+    const dailyMs = Date.now() - t0;
+
+    const { rows: people } = await db.query<{ tenantId: string; userId: string }>(
+      `select u.tenant_id::text as "tenantId", u.user_id::text as "userId" from users u
+       where u.status = 'active' and not exists (select 1 from legal_holds h where h.user_id = u.user_id)
+         and exists (select 1 from activity_events a where a.user_id = u.user_id
+                     and a.occurred_at >= $1::timestamptz and a.occurred_at < $1::timestamptz + interval '1 day')
+       order by md5(u.user_id::text) limit $2`,
+      [day, burst + 1],
+    );
+    if (people.length < burst + 1) throw new Error(`only ${people.length} active users on ${day}`);
+    api = await erasureApi(config, { taskQueue: `${PREFIX}gdpr` });
+    const wait = async (requestId: string): Promise<ErasureStatus> => {
+      for (;;) {
+        const s = await api!.status(requestId).catch(() => undefined);
+        if (s && s.state !== 'running') return s;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    };
+
+    // 1. One erasure alone.
+    const single = people[0]!;
+    const s0 = Date.now();
+    const { body } = await api.erase(single, `bench-single-${PREFIX}`);
+    const done = await wait(body.requestId);
+    const singleMs = Date.now() - s0;
+    if (done.state !== 'completed') throw new Error(`single erasure ended ${done.state}: ${done.reason}`);
+    console.log(`\none erasure, end to end: ${secs(singleMs)} (daily pipeline of the same day: ${secs(dailyMs)})`);
+    for (const step of done.steps) {
+      const ms = step.startedAt && step.finishedAt ? Date.parse(step.finishedAt) - Date.parse(step.startedAt) : 0;
+      console.log(`  ${step.name.padEnd(16)} ${secs(ms).padStart(8)}`);
+    }
+
+    // 2. A burst arriving at once.
+    const batch = people.slice(1);
+    const b0 = Date.now();
+    const accepted = await Promise.all(batch.map((p, i) => api!.erase(p, `bench-burst-${PREFIX}-${i}`)));
+    const acceptMs = Date.now() - b0;
+    const latencies: number[] = [];
+    const states: Record<string, number> = {};
+    await Promise.all(
+      accepted.map(async ({ body: b }) => {
+        const s = await wait(b.requestId);
+        latencies.push(Date.now() - b0);
+        states[s.state] = (states[s.state] ?? 0) + 1;
+      }),
+    );
+    const totalMs = Date.now() - b0;
+    latencies.sort((a, b) => a - b);
+    console.log(
+      `\n${batch.length} erasures at once: all ${batch.length} POSTs accepted in ${secs(acceptMs)}; ` +
+        `finished in ${secs(totalMs)} → ${((batch.length / totalMs) * 60_000).toFixed(1)} erasures/minute ` +
+        `(one alone: ${(60_000 / singleMs).toFixed(1)}/minute)`,
+    );
+    console.log(`  outcomes ${JSON.stringify(states)}`);
+    console.log(
+      `  latency p50 ${secs(pct(latencies, 50))}, p95 ${secs(pct(latencies, 95))}, max ${secs(latencies.at(-1)!)}`,
+    );
+  } finally {
+    await api?.close();
+    stop?.();
+    await connection.close();
+    await db.end();
+    await new Promise((r) => setTimeout(r, 1000));
+    await admin(`drop database if exists ${copy} with (force)`).catch((e: unknown) => console.error(e));
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
