@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
 import { startDaily } from '../cli/run-daily';
+import { migrate } from '../schema/source/migrate';
 import { loadConfig, PROJECT_ROOT } from '../config';
 import { dataConverterFromConfig } from '../security/data-converter';
 import { erasureApi } from '../test/helpers/erasure-api';
@@ -72,6 +73,8 @@ async function main(): Promise<void> {
   console.log(`copying ${base.sourceDb.database} → ${copy}`);
   await admin(`create database ${copy} template ${base.sourceDb.database}`);
   const db = new pg.Pool({ ...config.sourceDb, max: 2 });
+  const { applied } = await migrate(db);
+  if (applied.length > 0) console.log(`applied migrations to the copy: ${applied.join(', ')}`);
   let stop: (() => void) | undefined;
   const connection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({

@@ -2,7 +2,8 @@ import { type Connection } from '@temporalio/client';
 import { type DataConverter } from '@temporalio/common';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createExtractActivities } from '../activities/extract';
-import { createGdprActivities } from '../activities/gdpr';
+import { createGdprActivities, DEFAULT_RESIDUAL_POLICY } from '../activities/gdpr';
+import { FsObjectStore } from '../adapters/local/fs-object-store';
 import { createRedisLock, createInProcessLock, type Lock } from '../activities/gdpr/lock';
 import { RedisSubjectCache } from '../adapters/local/redis-subject-cache';
 import { createHealthActivities } from '../activities/health';
@@ -61,6 +62,12 @@ export function createActivities(
       lock,
       uiUrl: options.uiUrl,
       namespace: options.namespace,
+      residual: { ...DEFAULT_RESIDUAL_POLICY, platform: store instanceof FsObjectStore ? 'local' : 'gcp' },
+      async historyRetentionMs() {
+        const ns = await clientConnection.workflowService.describeNamespace({ namespace: options.namespace });
+        const ttl = ns.config?.workflowExecutionRetentionTtl;
+        return Number(ttl?.seconds ?? 0) * 1000 + Math.floor((ttl?.nanos ?? 0) / 1e6);
+      },
     }),
     ...createExtractActivities({ source, store }),
     ...createTransformActivities({ spark, store }),

@@ -55,6 +55,8 @@ export interface GdprActivityDeps {
   uiUrl: string;
   namespace: string;
   residual?: ResidualPolicy;
+  /** Retention of closed workflow histories in the namespace, ms (asked of the server; the request's own history). */
+  historyRetentionMs?: () => Promise<number>;
 }
 
 const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
@@ -76,17 +78,18 @@ function addDays(iso: string, days: number): string {
 }
 
 /** What remains outside the saga's reach and when it goes on its own. */
-export function residualCopies(policy: ResidualPolicy, completedAt: string): ResidualCopy[] {
-  if (policy.platform === 'local') {
-    return [
-      {
-        store: 'temporal',
-        description:
-          'Workflow history of this request (payloads AES-256-GCM encrypted), kept for the namespace retention period',
-        expiresAt: addDays(completedAt, 30),
-      },
-    ];
-  }
+export function residualCopies(
+  policy: ResidualPolicy,
+  completedAt: string,
+  historyRetentionMs: number,
+): ResidualCopy[] {
+  const history: ResidualCopy = {
+    store: 'temporal',
+    description:
+      'Workflow history of this request (payloads AES-256-GCM encrypted), deleted with the namespace retention',
+    expiresAt: new Date(Date.parse(completedAt) + historyRetentionMs).toISOString(),
+  };
+  if (policy.platform === 'local') return [history];
   return [
     {
       store: 'bigquery',
@@ -103,12 +106,7 @@ export function residualCopies(policy: ResidualPolicy, completedAt: string): Res
       description: 'Automated backups and point-in-time recovery logs of the source database',
       expiresAt: addDays(completedAt, policy.sourceBackupDays),
     },
-    {
-      store: 'temporal',
-      description:
-        'Workflow history of this request (payloads AES-256-GCM encrypted), kept for the namespace retention period',
-      expiresAt: addDays(completedAt, 30),
-    },
+    history,
   ];
 }
 
@@ -256,7 +254,11 @@ export function createGdprActivities(deps: GdprActivityDeps) {
               counts: s.counts,
             })),
           verification: input.verification,
-          residualCopies: residualCopies(residual, completedAt),
+          residualCopies: residualCopies(
+            residual,
+            completedAt,
+            deps.historyRetentionMs ? await deps.historyRetentionMs() : 30 * 86_400_000,
+          ),
         };
         const certificate: ErasureCertificate = {
           ...body,

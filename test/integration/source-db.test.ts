@@ -91,12 +91,12 @@ describe('source migrations', () => {
 
   it('applies only new migrations, and refuses when an applied one was edited', async () => {
     const dir = migrationsCopy();
-    fs.writeFileSync(path.join(dir, '004_extra.sql'), 'create table extra_one (id int);\n');
-    expect(await migrate(db.pool, { dir })).toEqual({ applied: ['004_extra'] });
+    fs.writeFileSync(path.join(dir, '090_extra.sql'), 'create table extra_one (id int);\n');
+    expect(await migrate(db.pool, { dir })).toEqual({ applied: ['090_extra'] });
     expect(await tableExists(db, 'extra_one')).toBe(true);
 
     fs.appendFileSync(path.join(dir, '002_user_module_events.sql'), '\n-- an innocent-looking edit\n');
-    fs.writeFileSync(path.join(dir, '005_more.sql'), 'create table extra_two (id int);\n');
+    fs.writeFileSync(path.join(dir, '091_more.sql'), 'create table extra_two (id int);\n');
     await expect(migrate(db.pool, { dir })).rejects.toThrow(/002_user_module_events was changed after it was applied/);
     expect(await tableExists(db, 'extra_two')).toBe(false);
   });
@@ -105,12 +105,12 @@ describe('source migrations', () => {
     const fresh = await createScratchDb('source_db_test');
     scratchDbs.push(fresh);
     const dir = migrationsCopy();
-    fs.writeFileSync(path.join(dir, '004_broken.sql'), 'create table half_done (id int);\nselect 1 / 0;\n');
-    await expect(migrate(fresh.pool, { dir })).rejects.toThrow(/004_broken failed: division by zero/);
+    fs.writeFileSync(path.join(dir, '090_broken.sql'), 'create table half_done (id int);\nselect 1 / 0;\n');
+    await expect(migrate(fresh.pool, { dir })).rejects.toThrow(/090_broken failed: division by zero/);
     expect(await tableExists(fresh, 'half_done')).toBe(false);
     expect(await tableExists(fresh, 'users')).toBe(true);
     const { rows } = await fresh.pool.query<{ version: string }>('select version from schema_migrations');
-    expect(rows.map((r) => r.version)).not.toContain('004_broken');
+    expect(rows.map((r) => r.version)).not.toContain('090_broken');
   });
 
   it('serialises concurrent runners (advisory lock): each migration is applied exactly once', async () => {
