@@ -53,38 +53,64 @@ export interface MigrateOptions {
   log?: (line: string) => void;
 }
 
+/** One set of versioned migrations: where its files are, where it records them, which lock it holds. */
+export interface MigrationSet {
+  dir: string;
+  /** Schema holding the set's own objects and its `schema_migrations` table; created first. @default public */
+  schema?: string;
+  /** Advisory lock key; distinct per set, so two sets may be applied concurrently. */
+  lockKey: string;
+  /** How messages name the set's migrations (`migration`, `platform migration`). */
+  label: string;
+}
+
 /**
  * Applies the migrations not yet recorded in `schema_migrations`, each in its own transaction, under an advisory
  * lock so concurrent runners serialise. Refuses (applying nothing) when an applied migration was edited or removed:
  * the database would no longer match the files, and silently continuing hides schema drift.
  */
 export async function migrate(pool: pg.Pool, options: MigrateOptions = {}): Promise<{ applied: string[] }> {
-  const migrations = readMigrations(options.dir);
+  return applyMigrations(
+    pool,
+    { dir: options.dir ?? MIGRATIONS_DIR, lockKey: MIGRATION_LOCK_KEY, label: 'migration' },
+    options.log,
+  );
+}
+
+/** The runner behind `migrate` (source) and `migratePlatform` (schema/platform), for any MigrationSet. */
+export async function applyMigrations(
+  pool: pg.Pool,
+  set: MigrationSet,
+  log?: (line: string) => void,
+): Promise<{ applied: string[] }> {
+  const migrations = readMigrations(set.dir);
+  const table = set.schema ? `${set.schema}.schema_migrations` : 'schema_migrations';
   const client = await pool.connect();
   let unlockFailure: Error | undefined;
   try {
     // Session-level lock (not xact): it must span the per-migration transactions below.
-    await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    await client.query('select pg_advisory_lock($1)', [set.lockKey]);
+    if (set.schema) await client.query(`create schema if not exists ${set.schema}`);
     await client.query(
-      `create table if not exists schema_migrations (
+      `create table if not exists ${table} (
          version text primary key,
          checksum text not null,
          applied_at timestamptz not null default now()
        )`,
     );
     const { rows } = await client.query<{ version: string; checksum: string }>(
-      'select version, checksum from schema_migrations order by version',
+      `select version, checksum from ${table} order by version`,
     );
     const onDisk = new Map(migrations.map((m) => [m.version, m]));
     for (const row of rows) {
       const file = onDisk.get(row.version);
       if (!file) {
-        throw new MigrationError(`migration ${row.version} is recorded as applied but its file is missing`);
+        throw new MigrationError(`${set.label} ${row.version} is recorded as applied but its file is missing`);
       }
       if (file.checksum !== row.checksum) {
         throw new MigrationError(
-          `migration ${row.version} was changed after it was applied (checksum ${row.checksum.slice(0, 12)}… ` +
-            `in schema_migrations, ${file.checksum.slice(0, 12)}… on disk); add a new migration instead of editing it`,
+          `${set.label} ${row.version} was changed after it was applied (checksum ${row.checksum.slice(0, 12)}… ` +
+            `in ${table}, ${file.checksum.slice(0, 12)}… on disk); add a new migration instead of editing it`,
         );
       }
     }
@@ -95,21 +121,20 @@ export async function migrate(pool: pg.Pool, options: MigrateOptions = {}): Prom
       await client.query('begin');
       try {
         await client.query(m.sql);
-        await client.query('insert into schema_migrations (version, checksum) values ($1, $2)', [
-          m.version,
-          m.checksum,
-        ]);
+        await client.query(`insert into ${table} (version, checksum) values ($1, $2)`, [m.version, m.checksum]);
         await client.query('commit');
       } catch (err) {
         await client.query('rollback');
-        throw new MigrationError(`migration ${m.version} failed: ${err instanceof Error ? err.message : String(err)}`);
+        throw new MigrationError(
+          `${set.label} ${m.version} failed: ${err instanceof Error ? err.message : String(err)}`,
+        );
       }
       applied.push(m.version);
-      options.log?.(`applied ${m.version}`);
+      log?.(`applied ${set.schema ? `${set.schema}/` : ''}${m.version}`);
     }
     return { applied };
   } finally {
-    await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch((err: Error) => {
+    await client.query('select pg_advisory_unlock($1)', [set.lockKey]).catch((err: Error) => {
       unlockFailure = err;
     });
     // A connection that could not unlock is destroyed, which drops its session lock with it.
