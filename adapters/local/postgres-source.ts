@@ -33,7 +33,8 @@ const TRANSIENT_CODES = new Set([
   '53300',
 ]);
 
-function classify(err: unknown, what: string): PlatformError {
+/** Maps a node-postgres error to the platform's failure vocabulary (connection-level ones are retryable). */
+export function classify(err: unknown, what: string): PlatformError {
   if (err instanceof PlatformError) return err;
   const code = (err as { code?: string }).code ?? '';
   const message = `${what}: ${(err as Error).message}`;
@@ -51,23 +52,29 @@ function checkIdent(kind: string, name: string): string {
   return `"${name}"`;
 }
 
+/** A pool on the source database (the local cluster or Cloud SQL), named in pg_stat_activity by `applicationName`. */
+export function sourcePool(options: PostgresSourceOptions, applicationName: string): pg.Pool {
+  const pool = new pg.Pool({
+    host: options.host,
+    port: options.port,
+    database: options.database,
+    user: options.user,
+    password: options.password,
+    max: options.maxConnections ?? 4,
+    connectionTimeoutMillis: 5_000,
+    application_name: applicationName,
+  });
+  // An idle client that errors (server restart) must not crash the worker; the next query reconnects.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
 /** SourceDb over node-postgres; the same adapter serves the local cluster and Cloud SQL. */
 export class PostgresSourceDb implements SourceDb {
   readonly pool: pg.Pool;
 
   constructor(options: PostgresSourceOptions) {
-    this.pool = new pg.Pool({
-      host: options.host,
-      port: options.port,
-      database: options.database,
-      user: options.user,
-      password: options.password,
-      max: options.maxConnections ?? 4,
-      connectionTimeoutMillis: 5_000,
-      application_name: 'hire10x-analytics',
-    });
-    // An idle client that errors (server restart) must not crash the worker; the next query reconnects.
-    this.pool.on('error', () => undefined);
+    this.pool = sourcePool(options, 'hire10x-analytics');
   }
 
   async ping(): Promise<Probe> {

@@ -1,7 +1,7 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { ErrorType, PlatformError } from '../errors';
 import type { SubjectRecord, SubjectRef, SubjectStore } from '../ports';
-import type { PostgresSourceOptions } from './postgres-source';
+import { classify, sourcePool, type PostgresSourceOptions } from './postgres-source';
 
 /** Source ids are bigint; anything else cannot name a user (and must never reach SQL as a cast error). */
 const BIGINT_ID = /^[1-9]\d{0,18}$/;
@@ -48,15 +48,6 @@ const USER_REFERENCES: Record<string, string[]> = {
   permission_checks: ['user_id'],
 };
 
-function transient(err: unknown, what: string): PlatformError {
-  if (err instanceof PlatformError) return err;
-  const code = (err as { code?: string }).code ?? '';
-  return new PlatformError(ErrorType.TransientInfrastructure, `${what}: ${(err as Error).message}`, {
-    cause: err,
-    details: { code },
-  });
-}
-
 /**
  * SubjectStore over node-postgres (the local cluster or Cloud SQL). Errors never quote the person's identifiers:
  * they travel to Temporal as failure messages.
@@ -65,17 +56,7 @@ export class PostgresSubjectStore implements SubjectStore {
   readonly pool: pg.Pool;
 
   constructor(options: PostgresSourceOptions) {
-    this.pool = new pg.Pool({
-      host: options.host,
-      port: options.port,
-      database: options.database,
-      user: options.user,
-      password: options.password,
-      max: options.maxConnections ?? 4,
-      connectionTimeoutMillis: 5_000,
-      application_name: 'hire10x-analytics-gdpr',
-    });
-    this.pool.on('error', () => undefined);
+    this.pool = sourcePool(options, 'hire10x-analytics-gdpr');
   }
 
   private async run<T>(what: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -83,12 +64,12 @@ export class PostgresSubjectStore implements SubjectStore {
     try {
       client = await this.pool.connect();
     } catch (err) {
-      throw transient(err, what);
+      throw classify(err, what);
     }
     try {
       return await fn(client);
     } catch (err) {
-      throw transient(err, what);
+      throw classify(err, what);
     } finally {
       client.release();
     }

@@ -1,6 +1,7 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { ErrorType, PlatformError } from '../errors';
 import type { SubjectCache, SubjectRef } from '../ports';
+import { closeRedis, connectedRedis, createRedis } from './redis-client';
 
 /**
  * The User Module's Redis conventions that hold a person's data:
@@ -34,20 +35,11 @@ export class RedisSubjectCache implements SubjectCache {
   readonly redis: Redis;
 
   constructor(options: { host: string; port: number }) {
-    this.redis = new Redis({
-      host: options.host,
-      port: options.port,
-      lazyConnect: true,
-      maxRetriesPerRequest: 2,
-      connectTimeout: 5_000,
-      retryStrategy: (times) => Math.min(times * 200, 2_000),
-    });
-    this.redis.on('error', () => undefined);
+    this.redis = createRedis(options);
   }
 
-  private async connected(): Promise<Redis> {
-    if (this.redis.status === 'wait') await this.redis.connect();
-    return this.redis;
+  private connected(): Promise<Redis> {
+    return connectedRedis(this.redis);
   }
 
   private async keys(pattern: string): Promise<string[]> {
@@ -134,11 +126,7 @@ export class RedisSubjectCache implements SubjectCache {
     }
   }
 
-  async close(): Promise<void> {
-    if (this.redis.status === 'end' || this.redis.status === 'wait') {
-      this.redis.disconnect();
-      return;
-    }
-    await this.redis.quit().catch(() => this.redis.disconnect());
+  close(): Promise<void> {
+    return closeRedis(this.redis);
   }
 }
