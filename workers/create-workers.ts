@@ -57,11 +57,8 @@ export function createActivities(
       cache,
       warehouse,
       store,
-      notifier,
       dataset,
       lock,
-      uiUrl: options.uiUrl,
-      namespace: options.namespace,
       residual: { ...DEFAULT_RESIDUAL_POLICY, platform: store instanceof FsObjectStore ? 'local' : 'gcp' },
       async historyRetentionMs() {
         const ns = await clientConnection.workflowService.describeNamespace({ namespace: options.namespace });

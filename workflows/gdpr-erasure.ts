@@ -11,6 +11,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { GdprActivities } from '../activities/gdpr';
+import type { PublishActivities } from '../activities/publish';
 import {
   cancelErasureUpdate,
   ERASURE_FAILURE_TYPES,
@@ -31,6 +32,7 @@ import {
 } from './gdpr-contract';
 import { StageProgress } from './progress';
 import { Pipeline, RequestId, TenantId } from './search-attributes';
+import { parseWorkflowInput } from './input';
 
 export const GDPR_PIPELINE = 'gdpr-erasure';
 
@@ -89,18 +91,12 @@ function describe(err: unknown): string {
  * id and, after validation, the email in the history) is protected by the payload codec.
  */
 export async function gdprErasure(raw: GdprErasureInput): Promise<ErasureOutcome> {
-  const parsed = gdprErasureInputSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw ApplicationFailure.create({
-      type: 'InvalidInput',
-      nonRetryable: true,
-      message: `gdprErasure input: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ')}`,
-    });
-  }
-  const input = parsed.data;
+  const input = parseWorkflowInput('gdprErasure', gdprErasureInputSchema, raw);
   const info = workflowInfo();
   const subject = { tenantId: input.tenantId, userId: input.userId };
   const forward = proxyActivities<GdprActivities>(forwardPolicy(input.maxStepAttempts ?? 8));
+  // The pipelines' one notification activity (activities/publish.ts), retried like the forward steps.
+  const { notify: operatorNotify } = proxyActivities<PublishActivities>(forwardPolicy(input.maxStepAttempts ?? 8));
   upsertSearchAttributes([
     { key: Pipeline, value: GDPR_PIPELINE },
     { key: TenantId, value: input.tenantId },
@@ -277,6 +273,22 @@ export async function gdprErasure(raw: GdprErasureInput): Promise<ErasureOutcome
   const known = { ...subject, email };
   const token = status.subjectToken;
 
+  /** Notifies the operators and waits for their `retry` signal (state awaiting_operator meanwhile). */
+  async function awaitOperator(what: string, reason: string): Promise<void> {
+    status.state = 'awaiting_operator';
+    status.reason = reason;
+    await operatorNotify({
+      severity: 'error',
+      title: `GDPR erasure ${input.requestId} needs an operator (${what})`,
+      text: reason,
+      workflowId: info.workflowId,
+      runId: info.runId,
+    });
+    await condition(() => retryRequested);
+    retryRequested = false;
+    status.reason = undefined;
+  }
+
   /** Runs a forward step until it succeeds; when its retries are exhausted, waits for the operator's `retry`. */
   async function untilDone<T>(name: ErasureStepName, call: () => Promise<T>): Promise<T> {
     for (;;) {
@@ -287,18 +299,10 @@ export async function gdprErasure(raw: GdprErasureInput): Promise<ErasureOutcome
       } catch (err) {
         if (!(err instanceof ActivityFailure) && !(err instanceof ApplicationFailure)) throw err;
         fail(name, err);
-        status.state = 'awaiting_operator';
-        status.reason = `step ${name} failed after its retries: ${describe(err)}. Fix the cause, then signal "retry".`;
-        await forward.gdprNotify({
-          severity: 'error',
-          title: `GDPR erasure ${input.requestId} needs an operator (step ${name})`,
-          text: status.reason,
-          workflowId: info.workflowId,
-          runId: info.runId,
-        });
-        await condition(() => retryRequested);
-        retryRequested = false;
-        status.reason = undefined;
+        await awaitOperator(
+          `step ${name}`,
+          `step ${name} failed after its retries: ${describe(err)}. Fix the cause, then signal "retry".`,
+        );
       }
     }
   }
@@ -325,18 +329,10 @@ export async function gdprErasure(raw: GdprErasureInput): Promise<ErasureOutcome
       step('verify').status = 'failed';
       step('verify').error = `round ${round}: identifiers still found (${what})`;
       if (round >= 3) {
-        status.state = 'awaiting_operator';
-        status.reason = `verification still finds the user's identifiers after ${round} rounds (${what}). Signal "retry" to erase and verify again.`;
-        await forward.gdprNotify({
-          severity: 'error',
-          title: `GDPR erasure ${input.requestId} needs an operator (verify)`,
-          text: status.reason,
-          workflowId: info.workflowId,
-          runId: info.runId,
-        });
-        await condition(() => retryRequested);
-        retryRequested = false;
-        status.reason = undefined;
+        await awaitOperator(
+          'verify',
+          `verification still finds the user's identifiers after ${round} rounds (${what}). Signal "retry" to erase and verify again.`,
+        );
       }
     }
     certificate = await untilDone('certificate', () =>

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Notifier, ObjectStore, SubjectCache, SubjectStore, Warehouse } from '../../adapters/ports';
+import type { ObjectStore, SubjectCache, SubjectStore, Warehouse } from '../../adapters/ports';
 import { emailColumnsOf, subjectColumnsOf } from '../../adapters/warehouse-schema';
 import type { Dataset } from '../../schema/warehouse/types';
 import type {
@@ -49,11 +49,8 @@ export interface GdprActivityDeps {
   cache: SubjectCache;
   warehouse: Warehouse;
   store: ObjectStore;
-  notifier: Notifier;
   dataset: Dataset;
   lock: Lock;
-  uiUrl: string;
-  namespace: string;
   residual?: ResidualPolicy;
   /** Retention of closed workflow histories in the namespace, ms (asked of the server; the request's own history). */
   historyRetentionMs?: () => Promise<number>;
@@ -302,17 +299,6 @@ export function createGdprActivities(deps: GdprActivityDeps) {
           details: { reason: input.reason },
         }),
       );
-    },
-
-    async gdprNotify(n: {
-      severity: 'info' | 'warn' | 'error';
-      title: string;
-      text: string;
-      workflowId: string;
-      runId: string;
-    }): Promise<void> {
-      const link = `${deps.uiUrl}/namespaces/${encodeURIComponent(deps.namespace)}/workflows/${encodeURIComponent(n.workflowId)}/${n.runId}/history`;
-      await deps.notifier.notify({ severity: n.severity, title: n.title, text: n.text, link });
     },
   };
 }
