@@ -1,7 +1,8 @@
-import { ApplicationFailure, proxyActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { proxyActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import { z } from 'zod';
 import type { HealthActivities } from '../activities/health';
 import { Pipeline, Stage } from './search-attributes';
+import { parseWorkflowInput } from './input';
 
 export const PLATFORM_HEALTH_PIPELINE = 'platform-health';
 export const DEPENDENCIES = ['temporal', 'postgres', 'redis', 'objectStore', 'warehouse'] as const;
@@ -46,15 +47,8 @@ function progressTable(checks: Map<Dependency, DependencyHealth | undefined>): s
 
 /** Probes every platform dependency in parallel and reports each one's health and latency. */
 export async function platformHealthCheck(rawInput: PlatformHealthCheckInput = {}): Promise<PlatformHealthReport> {
-  const parsed = platformHealthCheckInput.safeParse(rawInput ?? {});
-  if (!parsed.success) {
-    throw ApplicationFailure.create({
-      type: 'InvalidInput',
-      nonRetryable: true,
-      message: `platformHealthCheck input: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    });
-  }
-  const dependencies = parsed.data.dependencies ?? DEPENDENCIES;
+  const input = parseWorkflowInput('platformHealthCheck', platformHealthCheckInput, rawInput ?? {});
+  const dependencies = input.dependencies ?? DEPENDENCIES;
   upsertSearchAttributes([
     { key: Pipeline, value: PLATFORM_HEALTH_PIPELINE },
     { key: Stage, value: 'checking' },

@@ -17,6 +17,7 @@ import { SOURCE_TABLES } from '../schema/source/tables';
 import { mapBounded } from './concurrency';
 import { StageProgress } from './progress';
 import { LogicalDate, Pipeline } from './search-attributes';
+import { parseWorkflowInput } from './input';
 
 export const DAILY_PIPELINE = 'user-analytics-daily';
 export const dailyWorkflowId = (date: string) => `${DAILY_PIPELINE}:${date}`;
@@ -122,18 +123,6 @@ const { ensureWarehouse, promoteAndLoad } = proxyActivities<LoadActivities>(ware
 const { runQualityChecks } = proxyActivities<QualityActivities>(warehousePolicy);
 const { publishReporting, recordPipelineRun, notify } = proxyActivities<PublishActivities>(warehousePolicy);
 
-function parseInput(raw: unknown) {
-  const parsed = userAnalyticsDailyInput.safeParse(raw);
-  if (!parsed.success) {
-    throw ApplicationFailure.create({
-      type: 'InvalidInput',
-      nonRetryable: true,
-      message: `userAnalyticsDaily input: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ')}`,
-    });
-  }
-  return parsed.data;
-}
-
 /** Compact failure text for notes and pipeline_runs: the innermost cause is what the engineer needs. */
 function describe(err: unknown): { type: string; message: string } {
   let e: unknown = err;
@@ -149,7 +138,7 @@ function describe(err: unknown): { type: string; message: string } {
  * re-runs a step safely.
  */
 export async function userAnalyticsDaily(raw: UserAnalyticsDailyInput): Promise<DailyRunSummary> {
-  const input = parseInput(raw);
+  const input = parseWorkflowInput('userAnalyticsDaily', userAnalyticsDailyInput, raw);
   const info = workflowInfo();
   const date = input.logicalDate;
   const startedAt = new Date(Date.now()).toISOString();
