@@ -4,7 +4,7 @@ import type { PayloadCodec } from '@temporalio/common';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
-import type { Config } from '../config';
+import { type Config, workflowUiUrl } from '../config';
 import { TASK_QUEUES } from '../workflows/task-queues';
 import { AuditWriter, type AuditEntry } from './audit';
 import { CodecHttpError, handleCodecRequest } from '../security/codec-http';
@@ -294,12 +294,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // --- GDPR erasure requests ------------------------------------------------------------------------------------
   const links = (row: ErasureRow) => {
     const self = `${publicUrl}/v1/gdpr/erasure-requests/${row.requestId}`;
-    const ns = encodeURIComponent(deps.temporalUi.namespace);
     return {
       self,
       cancel: `${self}/cancel`,
       certificate: `${self}/certificate`,
-      ui: `${deps.temporalUi.url}/namespaces/${ns}/workflows/${encodeURIComponent(row.workflowId)}/${row.runId}/history`,
+      ui: workflowUiUrl(deps.temporalUi, row.workflowId, row.runId),
     };
   };
   const remember = (req: FastifyRequest, row: ErasureRow) => {
@@ -373,54 +372,39 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   );
 
   // --- Temporal Web UI codec server -----------------------------------------------------------------------------
+  // Two ways in, one handler: an API key with gdpr:read, or the Web UI's capability path, whose token in the URL
+  // stands in for the key (a UI without SSO cannot send one; encode/decode only).
+  const uiToken = deps.uiCodecToken ? Buffer.from(deps.uiCodecToken) : undefined;
+  const codecRoute = async (req: FastifyRequest, direction: 'encode' | 'decode', resource: string) => {
+    req.ctx.resource = resource;
+    parseOr400(codecHeaders, req.headers, 'headers');
+    const body = parseOr400(codecBody, req.body, 'body');
+    try {
+      return await handleCodecRequest(deps.codec, direction, body);
+    } catch (err) {
+      if (err instanceof CodecHttpError) {
+        throw new ApiError(err.status, err.status === 400 ? 'invalid_request' : 'codec_failed', err.message);
+      }
+      throw err;
+    }
+  };
+  const bodyLimit = Math.max(CODEC_BODY_LIMIT, deps.api.bodyLimitBytes);
   for (const direction of ['encode', 'decode'] as const) {
     app.post(
       `/codec/${direction}`,
-      {
-        bodyLimit: Math.max(CODEC_BODY_LIMIT, deps.api.bodyLimitBytes),
-        config: { scope: 'gdpr:read', action: `codec.${direction}` },
-      },
-      async (req) => {
-        parseOr400(codecHeaders, req.headers, 'headers');
-        const body = parseOr400(codecBody, req.body, 'body');
-        req.ctx.resource = `codec.${direction}`;
-        try {
-          return await handleCodecRequest(deps.codec, direction, body);
-        } catch (err) {
-          if (err instanceof CodecHttpError) {
-            throw new ApiError(err.status, err.status === 400 ? 'invalid_request' : 'codec_failed', err.message);
-          }
-          throw err;
-        }
-      },
+      { bodyLimit, config: { scope: 'gdpr:read', action: `codec.${direction}` } },
+      (req) => codecRoute(req, direction, `codec.${direction}`),
     );
-  }
-  // The Web UI's codec path: the capability token in the URL stands in for an API key (encode/decode only).
-  const uiToken = deps.uiCodecToken ? Buffer.from(deps.uiCodecToken) : undefined;
-  for (const direction of ['encode', 'decode'] as const) {
     app.post(
       `/codec/ui/:token/${direction}`,
-      {
-        bodyLimit: Math.max(CODEC_BODY_LIMIT, deps.api.bodyLimitBytes),
-        config: { action: `codec.ui.${direction}` },
-      },
+      { bodyLimit, config: { action: `codec.ui.${direction}` } },
       async (req) => {
         const given = Buffer.from(String((req.params as { token?: string }).token ?? ''));
         if (!uiToken || given.length !== uiToken.length || !timingSafeEqual(given, uiToken)) {
           req.ctx.denied = true;
           throw new ApiError(401, 'unauthorized', 'unknown codec token');
         }
-        req.ctx.resource = `codec.ui.${direction}`;
-        parseOr400(codecHeaders, req.headers, 'headers');
-        const body = parseOr400(codecBody, req.body, 'body');
-        try {
-          return await handleCodecRequest(deps.codec, direction, body);
-        } catch (err) {
-          if (err instanceof CodecHttpError) {
-            throw new ApiError(err.status, err.status === 400 ? 'invalid_request' : 'codec_failed', err.message);
-          }
-          throw err;
-        }
+        return codecRoute(req, direction, `codec.ui.${direction}`);
       },
     );
   }

@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { type Config } from '../config';
+import { type Config, workflowUiUrl } from '../config';
 import { dataConverterFromConfig } from '../security/data-converter';
 
 /**
@@ -26,6 +26,5 @@ export async function withClient<T>(config: Config, fn: (client: Client) => Prom
 
 /** Deep link to one workflow execution in the Web UI. */
 export function workflowUrl(config: Config, workflowId: string, runId?: string): string {
-  const base = `${config.temporal.uiUrl}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
-  return runId ? `${base}/${runId}/history` : base;
+  return workflowUiUrl({ url: config.temporal.uiUrl, namespace: config.temporal.namespace }, workflowId, runId);
 }

@@ -37,6 +37,12 @@ export interface Config {
   pubsub: { topic: string; apiEndpoint?: string };
 }
 
+/** Deep link to one workflow execution in the Web UI (its history page when the run is known). */
+export function workflowUiUrl(ui: { url: string; namespace: string }, workflowId: string, runId?: string): string {
+  const base = `${ui.url}/namespaces/${encodeURIComponent(ui.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+  return runId ? `${base}/${runId}/history` : base;
+}
+
 export class ConfigError extends Error {
   constructor(readonly issues: string[]) {
     super(`Invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
