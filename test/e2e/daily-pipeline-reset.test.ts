@@ -3,14 +3,13 @@ import { Connection, WorkflowFailedError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { NativeConnection } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DuckDbWarehouse } from '../../adapters/local/duckdb-warehouse';
 import type { Adapters } from '../../adapters/ports';
 import { startDaily } from '../../cli/run-daily';
-import { userAnalytics } from '../../schema/warehouse';
 import { dataConverterFromConfig } from '../../security/data-converter';
 import { buildAdapters } from '../../workers/adapters';
 import { createWorkers } from '../../workers/create-workers';
 import type { DailyRunSummary } from '../../workflows/user-analytics-daily';
+import { warehouseChecksums } from '../helpers/warehouse-checksums';
 import { seedDay, type SeededDay } from '../helpers/seeded-day';
 import { createTestWorkerEnv, type TestWorkerEnv } from '../helpers/temporal';
 
@@ -25,7 +24,6 @@ const DAY = '2026-11-26';
 const EventType = temporal.api.enums.v1.EventType;
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 /** Tables whose content must not depend on how the day got there (operations tables record each run). */
-const DATA_TABLES = userAnalytics.tables.filter((t) => t.kind !== 'operations').map((t) => t.name);
 
 let env: TestWorkerEnv;
 let seeded: SeededDay;
@@ -42,23 +40,6 @@ afterAll(async () => {
   await seeded?.destroy();
   await env?.close();
 });
-
-/** Order-independent content checksum of every data table of the test's own DuckDB file. */
-async function warehouseChecksums(): Promise<Record<string, string>> {
-  const wh = new DuckDbWarehouse(seeded.config.warehouse.duckdbPath);
-  try {
-    const out: Record<string, string> = {};
-    for (const table of DATA_TABLES) {
-      const [row] = await wh.query(
-        `select count(*) as n, coalesce(md5(string_agg(t::varchar, '|' order by t::varchar)), '') as h from ${userAnalytics.name}.${table} t`,
-      );
-      out[table] = `${String(row?.n)}:${String(row?.h)}`;
-    }
-    return out;
-  } finally {
-    await wh.close();
-  }
-}
 
 async function historyOf(workflowId: string, runId: string): Promise<HistoryEvent[]> {
   return (await env.client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
@@ -177,7 +158,7 @@ describe('userAnalyticsDaily: Reset from the failed step', () => {
       expect(after).not.toContain('promoteAndLoad');
 
       // The reset run published (the failed run never got there).
-      const afterReset = await warehouseChecksums();
+      const afterReset = await warehouseChecksums(seeded.config.warehouse.duckdbPath);
       expect(afterReset.rpt_engagement_daily).not.toMatch(/^0:/);
 
       // 4. A clean run of the same day (the real catalogue from the start) leaves exactly the same data.
@@ -192,7 +173,7 @@ describe('userAnalyticsDaily: Reset from the failed step', () => {
       }, adapters);
       expect(clean.quality.failed).toEqual([]);
       expect(clean.loaded).toEqual(summary.result.loaded);
-      expect(await warehouseChecksums()).toEqual(afterReset);
+      expect(await warehouseChecksums(seeded.config.warehouse.duckdbPath)).toEqual(afterReset);
     },
   );
 });

@@ -14,6 +14,7 @@ import { dataConverterFromConfig } from '../../security/data-converter';
 import { buildAdapters } from '../../workers/adapters';
 import { createWorkers } from '../../workers/create-workers';
 import type { DailyRunSummary } from '../../workflows/user-analytics-daily';
+import { warehouseChecksums } from '../helpers/warehouse-checksums';
 import { cli, privatePlatformEnv, startWorkerProcess, type PrivatePlatform } from '../helpers/platform';
 
 /**
@@ -29,8 +30,6 @@ let connection: Connection;
 let worker: ChildProcess | undefined;
 
 const FACT_SOURCES = FACT_SOURCE_TABLES;
-/** Tables whose content must not change when the same day runs again (operations tables record each run). */
-const DATA_TABLES = userAnalytics.tables.filter((t) => t.kind !== 'operations').map((t) => t.name);
 
 async function sourceCounts(): Promise<Record<string, number>> {
   const db = new pg.Client({ ...config.sourceDb });
@@ -51,22 +50,10 @@ async function sourceCounts(): Promise<Record<string, number>> {
   }
 }
 
-/** Order-independent content checksum of every data table (DuckDB), read while no worker holds the file busy. */
-async function warehouseChecksums(): Promise<Record<string, string>> {
+/** Checksums of every data table, read while no worker holds the file busy. */
+async function warehouseChecksumsNow(): Promise<Record<string, string>> {
   progress('checksums');
-  const wh = new DuckDbWarehouse(config.warehouse.duckdbPath);
-  try {
-    const out: Record<string, string> = {};
-    for (const table of DATA_TABLES) {
-      const [row] = await wh.query(
-        `select count(*) as n, coalesce(md5(string_agg(t::varchar, '|' order by t::varchar)), '') as h from ${userAnalytics.name}.${table} t`,
-      );
-      out[table] = `${String(row?.n)}:${String(row?.h)}`;
-    }
-    return out;
-  } finally {
-    await wh.close();
-  }
+  return warehouseChecksums(config.warehouse.duckdbPath);
 }
 
 /** Progress of this long suite, for whoever watches it (E2E_PROGRESS=<file>). */
@@ -145,7 +132,7 @@ describe('userAnalyticsDaily on the small data set', () => {
     expect(summary.quality.failed).toEqual([]);
     expect(Object.keys(summary.stageMs).sort()).toEqual(['extract', 'load', 'publish', 'quality', 'transform']);
     await killWorker(); // no operation in flight while the checksum reads the DuckDB file
-    first = await warehouseChecksums();
+    first = await warehouseChecksumsNow();
     expect(Object.values(first).some((c) => !c.startsWith('0:'))).toBe(true);
     const wh = new DuckDbWarehouse(config.warehouse.duckdbPath);
     const runs = await wh.query(`select status from ${userAnalytics.name}.pipeline_runs where logical_date = @d`, {
@@ -159,7 +146,7 @@ describe('userAnalyticsDaily on the small data set', () => {
   it('a second run of the same day leaves every data table byte-for-byte equal', async () => {
     await runDay(`user-analytics-daily:${DAY}:rerun`);
     await killWorker();
-    expect(await warehouseChecksums()).toEqual(first);
+    expect(await warehouseChecksumsNow()).toEqual(first);
     await restartWorker();
   }, 600_000);
 
@@ -174,7 +161,7 @@ describe('userAnalyticsDaily on the small data set', () => {
     const summary = await handle.result();
     expect(summary.quality.failed).toEqual([]);
     await killWorker();
-    expect(await warehouseChecksums()).toEqual(first);
+    expect(await warehouseChecksumsNow()).toEqual(first);
     await restartWorker();
   }, 900_000);
 
