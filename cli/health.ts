@@ -29,7 +29,7 @@ export async function runHealthCheck(
     staticDetails: 'Probes Temporal, PostgreSQL, Redis, the object store zones and the warehouse; one activity each.',
     typedSearchAttributes: [
       { key: Pipeline, value: PLATFORM_HEALTH_PIPELINE },
-      { key: LogicalDate, value: now },
+      { key: LogicalDate, value: now.toISOString().slice(0, 10) },
     ],
   });
   const report = (await handle.result()) as PlatformHealthReport;

@@ -45,7 +45,7 @@ export async function startDaily(
         'data-quality checks, publish reporting tables. Reset from the failed step after fixing the cause.',
       typedSearchAttributes: [
         { key: Pipeline, value: DAILY_PIPELINE },
-        { key: LogicalDate, value: new Date(`${input.logicalDate}T00:00:00Z`) },
+        { key: LogicalDate, value: input.logicalDate },
       ],
     })
     .catch((err: unknown) => {

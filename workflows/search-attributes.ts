@@ -5,7 +5,12 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
  * `analytics dev up` (cli/dev/services.ts reads SEARCH_ATTRIBUTES) and must exist on any production namespace.
  */
 export const Pipeline = defineSearchAttributeKey('Pipeline', SearchAttributeType.KEYWORD);
-export const LogicalDate = defineSearchAttributeKey('LogicalDate', SearchAttributeType.DATETIME);
+/**
+ * The data day a run is about, as `YYYY-MM-DD`. A Keyword, not a Datetime: the UI's search box then finds a day by
+ * equality (`LogicalDate="2026-11-27"`), which a Datetime never matches on the dev server's SQLite visibility, and
+ * the fixed-width ISO form keeps range queries (`LogicalDate >= "2026-11-01"`, `BETWEEN`) correct on every store.
+ */
+export const LogicalDate = defineSearchAttributeKey('LogicalDate', SearchAttributeType.KEYWORD);
 export const Stage = defineSearchAttributeKey('Stage', SearchAttributeType.KEYWORD);
 export const TenantId = defineSearchAttributeKey('TenantId', SearchAttributeType.KEYWORD);
 export const RequestId = defineSearchAttributeKey('RequestId', SearchAttributeType.KEYWORD);
@@ -13,7 +18,7 @@ export const RequestId = defineSearchAttributeKey('RequestId', SearchAttributeTy
 /** Name → server type, as `temporal server start-dev --search-attribute K=Type` and `temporal operator` take it. */
 export const SEARCH_ATTRIBUTES = {
   Pipeline: 'Keyword',
-  LogicalDate: 'Datetime',
+  LogicalDate: 'Keyword',
   Stage: 'Keyword',
   TenantId: 'Keyword',
   RequestId: 'Keyword',

@@ -146,7 +146,7 @@ export async function userAnalyticsDaily(raw: UserAnalyticsDailyInput): Promise<
   const runKey = `${info.workflowId}/${info.runId}`;
   upsertSearchAttributes([
     { key: Pipeline, value: DAILY_PIPELINE },
-    { key: LogicalDate, value: new Date(`${date}T00:00:00Z`) },
+    { key: LogicalDate, value: date },
   ]);
   const progress = new StageProgress<DailyStage>(DAILY_STAGES, `${DAILY_PIPELINE} ${date}`);
   const activityMs: Partial<Record<DailyStage, number>> = {};
@@ -243,7 +243,7 @@ export async function userAnalyticsDaily(raw: UserAnalyticsDailyInput): Promise<
 
     const summary: DailyRunSummary = { ...base, extracted, loaded, quality, stageMs: progress.durations(), activityMs };
     await recordPipelineRun({ ...base, pipeline: DAILY_PIPELINE, status: 'succeeded', summary });
-    upsertSearchAttributes([{ key: LogicalDate, value: new Date(`${date}T00:00:00Z`) }]);
+    upsertSearchAttributes([{ key: LogicalDate, value: date }]);
     return summary;
   } catch (err) {
     const stage = progress.current();

@@ -143,7 +143,45 @@ function preparePostgresDataDir(config: Config, who?: { uid: number; gid: number
   return dir;
 }
 
-export function serviceSpecs(config: Config, p: Paths): ServiceSpec[] {
+/**
+ * Registers the project's search attributes with their declared types. `start-dev --search-attribute` only adds
+ * missing ones: on a data file from an older version an attribute keeps its old type (LogicalDate was a Datetime).
+ * A mismatched attribute is removed and added again with the new type; runs recorded before keep no value for it.
+ */
+export async function ensureSearchAttributes(config: Config, say: (line: string) => void): Promise<void> {
+  const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
+  const wanted = Object.entries(SEARCH_ATTRIBUTES).map(([name, type]) => {
+    const value = IndexedValueType[`INDEXED_VALUE_TYPE_${type.toUpperCase()}` as keyof typeof IndexedValueType];
+    return { name, type, value };
+  });
+  const connection = await Connection.connect({ address: config.temporal.address, connectTimeout: 5_000 });
+  try {
+    const namespace = config.temporal.namespace;
+    const existing = await connection.operatorService.listSearchAttributes({ namespace });
+    const custom = existing.customAttributes ?? {};
+    const stale = wanted.filter((w) => w.name in custom && custom[w.name] !== w.value);
+    if (stale.length > 0) {
+      await connection.operatorService.removeSearchAttributes({
+        namespace,
+        searchAttributes: stale.map((w) => w.name),
+      });
+      for (const w of stale) {
+        say(`temporal: search attribute ${w.name} re-registered as ${w.type} (runs recorded before keep no ${w.name})`);
+      }
+    }
+    const missing = wanted.filter((w) => !(w.name in custom) || stale.includes(w));
+    if (missing.length > 0) {
+      await connection.operatorService.addSearchAttributes({
+        namespace,
+        searchAttributes: Object.fromEntries(missing.map((w) => [w.name, w.value])),
+      });
+    }
+  } finally {
+    await connection.close();
+  }
+}
+
+export function serviceSpecs(config: Config, p: Paths, say: (line: string) => void = () => undefined): ServiceSpec[] {
   const t = config.temporal;
   const temporal: ServiceSpec = {
     name: 'temporal',
@@ -171,6 +209,7 @@ export function serviceSpecs(config: Config, p: Paths): ServiceSpec[] {
       return startProcess(temporalBinary(), args, p, 'temporal', { cwd: dir });
     },
     healthy: () => temporalHealthy(config),
+    afterStart: () => ensureSearchAttributes(config, say),
   };
 
   const db = config.sourceDb;

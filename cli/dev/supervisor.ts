@@ -63,7 +63,7 @@ export async function up(
   fs.mkdirSync(p.runDir, { recursive: true });
   fs.mkdirSync(p.logDir, { recursive: true });
   for (const zone of Object.values(config.lake.zones)) fs.mkdirSync(zone, { recursive: true });
-  for (const spec of serviceSpecs(config, p)) {
+  for (const spec of serviceSpecs(config, p, say)) {
     if (spec.name === 'worker' && !options.worker) continue;
     if (spec.name === 'api' && !options.api) continue;
     const rec = readPidRecord(p.pidFile(spec.name));

@@ -190,10 +190,12 @@ class StartTemporalWorkflowOperator(BaseOperator):
         if self.pipeline:
             pairs.append(SearchAttributePair(SearchAttributeKey.for_keyword("Pipeline"), self.pipeline))
         if self.logical_date:
+            # A Keyword holding the day (YYYY-MM-DD), as the TypeScript starters set it (search-attributes.ts):
+            # the UI finds it by equality, and range queries still order correctly.
             value = datetime.fromisoformat(str(self.logical_date))
-            if value.tzinfo is None:
-                value = value.replace(tzinfo=UTC)
-            pairs.append(SearchAttributePair(SearchAttributeKey.for_datetime("LogicalDate"), value))
+            if value.tzinfo is not None:
+                value = value.astimezone(UTC)
+            pairs.append(SearchAttributePair(SearchAttributeKey.for_keyword("LogicalDate"), value.date().isoformat()))
         return TypedSearchAttributes(pairs) if pairs else None
 
     @staticmethod

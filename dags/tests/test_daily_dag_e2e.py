@@ -268,7 +268,7 @@ def test_daily_dag_run_loads_the_days_warehouse_partition(seeded_day: SeededDay,
 
     attributes = description.typed_search_attributes
     assert attributes.get(SearchAttributeKey.for_keyword("Pipeline")) == PIPELINE
-    assert attributes.get(SearchAttributeKey.for_datetime("LogicalDate")) == datetime.combine(day, time(), tzinfo=UTC)
+    assert attributes.get(SearchAttributeKey.for_keyword("LogicalDate")) == day.isoformat()
 
     # The day's partition holds exactly the day's source events.
     source = int(

@@ -76,7 +76,7 @@ def test_dag_run_starts_waits_succeeds_and_a_rerun_attaches_to_the_same_run(ts_w
 
     attributes = description.typed_search_attributes
     assert attributes.get(SearchAttributeKey.for_keyword("Pipeline")) == "platform-health"
-    assert attributes.get(SearchAttributeKey.for_datetime("LogicalDate")) == LOGICAL_DATE
+    assert attributes.get(SearchAttributeKey.for_keyword("LogicalDate")) == LOGICAL_DATE.date().isoformat()
 
     # The same task again (a retry, a cleared task, a re-run of the day): same run, no second execution.
     second = dag.test(logical_date=LOGICAL_DATE)
