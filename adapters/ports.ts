@@ -122,6 +122,12 @@ export interface QueryOptions {
    * cannot change data by accident. @default false
    */
   write?: boolean;
+  /**
+   * Dataset that unqualified table names resolve to (BigQuery `defaultDataset`, DuckDB `search_path`), so
+   * `select … from fact_auth_events` works as well as `user_analytics.fact_auth_events`. Ignored while the dataset
+   * does not exist yet. @default none: names must be qualified
+   */
+  defaultDataset?: string;
 }
 
 /**
@@ -304,6 +310,49 @@ export interface SubjectCache extends Closeable {
   scan(subject: SubjectRef & { email: string }): Promise<{ scanned: number; occurrences: number }>;
 }
 
+/**
+ * Which notifications were already sent (PostgreSQL schema `platform`), so a deadline miss seen by the run's own
+ * timer and by the watchdog every 15 minutes is announced once.
+ */
+export interface NotificationLog extends Closeable {
+  /**
+   * Claims `key` for sending: true when it was never claimed or a previous claim was not marked sent (a send that
+   * failed is retried), false once it was sent.
+   */
+  claim(key: string, details: Record<string, unknown>): Promise<boolean>;
+  markSent(key: string): Promise<void>;
+}
+
+/** A workflow run as operations activities see it (the watchdog, the backfill). */
+export interface RunInfo {
+  workflowId: string;
+  runId: string;
+  workflowType: string;
+  status: 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TERMINATED' | 'TIMED_OUT' | 'CONTINUED_AS_NEW';
+  startTime: string;
+  closeTime?: string;
+}
+/** Runs on the Temporal server, read by activities (wired in workers/ from the worker's client connection). */
+export interface WorkflowRuns {
+  /** The latest run of `workflowId`, or undefined when none exists (never started, or past retention). */
+  describe(workflowId: string): Promise<RunInfo | undefined>;
+  /**
+   * When the first run of `workflowId` that completed successfully closed (a later rerun, failed or cancelled, does
+   * not undo that the work was done in time); undefined when none completed.
+   */
+  firstCompletedAt(workflowId: string): Promise<Date | undefined>;
+  /** Waits until the latest run of `workflowId` closes (following continue-as-new); aborting stops the wait only. */
+  awaitClose(workflowId: string, options: { signal: AbortSignal; onPoll?: () => void }): Promise<RunInfo>;
+}
+
+/** Pipeline-level metrics on the worker's Prometheus endpoint (beside the SDK's own). */
+export interface PipelineMetrics {
+  /** `hire10x_sla_misses_total{pipeline,kind}`. */
+  slaMiss(pipeline: string, kind: string): void;
+  /** `hire10x_pipeline_last_success_timestamp_seconds{pipeline}`. */
+  lastSuccess(pipeline: string, at: Date): void;
+}
+
 /** Everything a worker wires for its activities. */
 export interface Adapters extends Closeable {
   source: SourceDb;
@@ -314,4 +363,5 @@ export interface Adapters extends Closeable {
   spark: SparkRunner;
   subjects: SubjectStore;
   cache: SubjectCache;
+  notifications: NotificationLog;
 }

@@ -48,7 +48,7 @@ export async function startApi(
       subjectKey: gdprSubjectKey(config),
       codec: payloadCodecFromConfig(config),
       uiCodecToken: uiCodecToken(config),
-      ...(options.taskQueue ? { taskQueue: options.taskQueue } : {}),
+      taskQueue: options.taskQueue ?? config.temporal.taskQueues.gdpr,
       logger: { level: config.worker.logLevel.toLowerCase() },
     });
     const url = await app.listen({ host: options.host ?? config.api.host, port: options.port ?? config.api.port });

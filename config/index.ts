@@ -3,6 +3,8 @@ import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { type z } from 'zod';
 import { envSchema, PROJECT_ROOT, type Env } from './schema';
+import { SCHEDULED_PIPELINES } from '../workflows/pipelines';
+import { prefixedTaskQueues, type TaskQueueName } from '../workflows/task-queues';
 
 export { envSchema, PROJECT_ROOT, type Env } from './schema';
 
@@ -12,7 +14,16 @@ export interface Config {
   platform: Env['PLATFORM'];
   dataDir: string;
   logDir: string;
-  temporal: { address: string; host: string; port: number; namespace: string; uiPort: number; uiUrl: string };
+  temporal: {
+    address: string;
+    host: string;
+    port: number;
+    namespace: string;
+    uiPort: number;
+    uiUrl: string;
+    /** Task queue names with TASK_QUEUE_PREFIX applied. */
+    taskQueues: Record<TaskQueueName, string>;
+  };
   sourceDb: { host: string; port: number; database: string; user: string; password?: string };
   redis: { host: string; port: number };
   lake: { root: string; zones: { raw: string; processed: string; archive: string } };
@@ -28,6 +39,8 @@ export interface Config {
   };
   worker: { metricsHost: string; metricsPort: number; maxCachedWorkflows: number; logLevel: Env['LOG_LEVEL'] };
   notifyWebhookUrl?: string;
+  /** Due time (`HH:MM` UTC) per scheduled pipeline, from `SCHEDULED_PIPELINES`' due variables. */
+  sla: Record<string, string>;
   spark: { master: string; shufflePartitions: number; driverMemory: string };
   secrets: { dir: string; payloadCodecKeys?: string; gdprSubjectKey?: string; uiCodecToken?: string };
   api: { host: string; port: number; publicUrl: string; rateLimitPerMinute: number; bodyLimitBytes: number };
@@ -37,11 +50,7 @@ export interface Config {
   pubsub: { topic: string; apiEndpoint?: string };
 }
 
-/** Deep link to one workflow execution in the Web UI (its history page when the run is known). */
-export function workflowUiUrl(ui: { url: string; namespace: string }, workflowId: string, runId?: string): string {
-  const base = `${ui.url}/namespaces/${encodeURIComponent(ui.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
-  return runId ? `${base}/${runId}/history` : base;
-}
+export { workflowUiUrl } from '../workflows/ui-links';
 
 export class ConfigError extends Error {
   constructor(readonly issues: string[]) {
@@ -84,6 +93,7 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
       namespace: env.TEMPORAL_NAMESPACE,
       uiPort: env.TEMPORAL_UI_PORT,
       uiUrl: env.TEMPORAL_UI_URL ?? `http://${host}:${env.TEMPORAL_UI_PORT}`,
+      taskQueues: prefixedTaskQueues(env.TASK_QUEUE_PREFIX),
     },
     sourceDb: {
       host: env.SOURCE_DB_HOST,
@@ -122,6 +132,9 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
       logLevel: env.LOG_LEVEL,
     },
     notifyWebhookUrl: env.NOTIFY_WEBHOOK_URL,
+    sla: Object.fromEntries(
+      SCHEDULED_PIPELINES.map((p) => [p.pipeline, String(env[p.dueVariable as keyof Env] ?? p.defaultDue)]),
+    ),
     spark: {
       master: env.SPARK_MASTER,
       shufflePartitions: env.SPARK_SHUFFLE_PARTITIONS,

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { HH_MM } from '../workflows/pipelines';
 
 /** Repository root: config/ sits directly under it. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -23,6 +24,14 @@ export const envSchema = z
 
     TEMPORAL_ADDRESS: hostPort.default('127.0.0.1:7233'),
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    /**
+     * Prefix of every task queue the worker serves and the CLI/API start work on (`<prefix>etl`, `<prefix>gdpr`,
+     * `<prefix>stream`): isolates a staging or test worker on a shared Temporal namespace. @default none
+     */
+    TASK_QUEUE_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9._:-]*$/, 'letters, digits and . _ : - only')
+      .default(''),
     /** Web UI port of the local dev server (the UI URL is derived from it). @default 8233 */
     TEMPORAL_UI_PORT: port.default(8233),
     /** Public UI base URL for links, when the UI is not the local dev server's. */
@@ -55,6 +64,11 @@ export const envSchema = z
       .string()
       .regex(/^\d+[mg]$/, 'expected e.g. 2g or 512m')
       .default('2g'),
+
+    /** When the daily run of day D must be done: `HH:MM` UTC on D+1 (SLA). @default 06:00 */
+    SLA_DAILY_DUE_UTC: z.string().regex(HH_MM, 'expected HH:MM (UTC), e.g. 06:00').default('06:00'),
+    /** When the retention run of day D must be done: `HH:MM` UTC on D (SLA). @default 06:00 */
+    SLA_RETENTION_DUE_UTC: z.string().regex(HH_MM, 'expected HH:MM (UTC), e.g. 06:00').default('06:00'),
 
     /** Slack-compatible webhook for notifications; unset means notifications are logged. */
     NOTIFY_WEBHOOK_URL: z.preprocess(emptyAsUndefined, z.url().optional()),

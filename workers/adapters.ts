@@ -7,6 +7,7 @@ import { WebhookNotifier } from '../adapters/local/notifier';
 import { PostgresSourceDb } from '../adapters/local/postgres-source';
 import { RedisEventBus } from '../adapters/local/redis-event-bus';
 import { PostgresSubjectStore } from '../adapters/local/postgres-subject-store';
+import { PostgresNotificationLog } from '../adapters/local/postgres-notification-log';
 import { RedisSubjectCache } from '../adapters/local/redis-subject-cache';
 import { SparkSubmitRunner } from '../adapters/local/spark-submit-runner';
 import type { Adapters, EventBus, ObjectStore, SparkRunner, Warehouse } from '../adapters/ports';
@@ -180,6 +181,7 @@ export function buildAdapters(config: Config, log: Log): Adapters {
   const subjects = new PostgresSubjectStore(config.sourceDb);
   const cache = new RedisSubjectCache(config.redis);
   const notifier = new WebhookNotifier(config.notifyWebhookUrl, log);
+  const notifications = new PostgresNotificationLog(config.sourceDb);
   return {
     source,
     store,
@@ -189,6 +191,7 @@ export function buildAdapters(config: Config, log: Log): Adapters {
     spark,
     subjects,
     cache,
+    notifications,
     async close() {
       await Promise.allSettled([
         source.close(),
@@ -198,6 +201,7 @@ export function buildAdapters(config: Config, log: Log): Adapters {
         spark.close(),
         subjects.close(),
         cache.close(),
+        notifications.close(),
       ]);
     },
   };

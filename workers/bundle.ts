@@ -11,9 +11,13 @@ export const WORKFLOWS_PATH = path.resolve(__dirname, '../workflows/index.ts');
  * Production images ship the written bundle and point WORKFLOW_BUNDLE at it; development bundles at start.
  * The bundle carries the project's failure converter (failures thrown in workflow code are encoded, then encrypted).
  */
-export async function writeWorkflowBundle(outFile?: string): Promise<string> {
+export async function writeWorkflowBundle(
+  outFile?: string,
+  /** Another entry (tests bundle stand-in workflows beside real ones). @default workflows/index.ts */
+  workflowsPath = WORKFLOWS_PATH,
+): Promise<string> {
   const { code } = await bundleWorkflowCode({
-    workflowsPath: WORKFLOWS_PATH,
+    workflowsPath,
     failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: quietLogger,
   });

@@ -5,7 +5,7 @@ import { dataConverterFromConfig } from '../security/data-converter';
 import { buildAdapters } from './adapters';
 import { createWorkers } from './create-workers';
 import { createJsonLogger } from './logger';
-import { TASK_QUEUES } from '../workflows/task-queues';
+import { prefixedTaskQueues } from '../workflows/task-queues';
 
 /**
  * The worker process: serves the etl, gdpr and stream task queues until SIGINT/SIGTERM, then lets in-flight
@@ -41,9 +41,11 @@ export async function runWorker(
       dataConverter,
       maxCachedWorkflows: config.worker.maxCachedWorkflows,
       ui: { url: config.temporal.uiUrl },
-      taskQueues: options.taskQueuePrefix
-        ? Object.fromEntries(Object.entries(TASK_QUEUES).map(([role, q]) => [role, `${options.taskQueuePrefix}${q}`]))
-        : undefined,
+      sla: config.sla,
+      taskQueues:
+        options.taskQueuePrefix === undefined
+          ? config.temporal.taskQueues
+          : prefixedTaskQueues(options.taskQueuePrefix),
       workflowBundle: options.bundlePath ? { codePath: options.bundlePath } : undefined,
     });
     logger.info('worker started', {

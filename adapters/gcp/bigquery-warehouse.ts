@@ -30,6 +30,7 @@ import type {
   Warehouse,
 } from '../ports';
 import {
+  checkIdentifier,
   checkFiles,
   checkJobKey,
   checkParquetColumns,
@@ -311,7 +312,7 @@ export class BigQueryWarehouse implements Warehouse {
     sql: string,
     params: Record<string, QueryParam>,
     what: string,
-    { maximumBytesBilled }: { maximumBytesBilled?: number } = {},
+    { maximumBytesBilled, defaultDataset }: { maximumBytesBilled?: number; defaultDataset?: string } = {},
   ): Promise<Row[]> {
     const queryParameters: QueryParameter[] = [];
     for (const [name, param] of Object.entries(params)) {
@@ -341,6 +342,7 @@ export class BigQueryWarehouse implements Warehouse {
         useLegacySql: false,
         ...(this.location ? { location: this.location } : {}),
         ...(maximumBytesBilled ? { maximumBytesBilled: String(maximumBytesBilled) } : {}),
+        ...(defaultDataset ? { defaultDataset: { datasetId: defaultDataset, projectId: this.options.projectId } } : {}),
       });
       const [rows] = await job.getQueryResults({ wrapIntegers: true, autoPaginate: true });
       return (rows as Record<string, unknown>[]).map((raw) => {
@@ -659,7 +661,11 @@ export class BigQueryWarehouse implements Warehouse {
 
   async query(sql: string, params: Record<string, QueryParam> = {}, options: QueryOptions = {}): Promise<Row[]> {
     checkQuery(sql, params, { write: options.write, dialect: 'bigquery' });
-    return this.run(sql, params, 'query', { maximumBytesBilled: this.options.maximumBytesBilled });
+    return this.run(sql, params, 'query', {
+      maximumBytesBilled: this.options.maximumBytesBilled,
+      defaultDataset:
+        options.defaultDataset === undefined ? undefined : checkIdentifier(options.defaultDataset, 'dataset'),
+    });
   }
 
   async eraseUser(request: EraseRequest): Promise<EraseTableResult[]> {

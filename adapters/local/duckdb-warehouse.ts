@@ -25,6 +25,7 @@ import type {
 } from '../ports';
 import {
   checkFiles,
+  checkIdentifier,
   checkJobKey,
   checkParquetColumns,
   erasurePlan,
@@ -396,7 +397,17 @@ export class DuckDbWarehouse implements Warehouse {
       tokens,
       (name) => `CAST($${name} AS ${DUCKDB_TYPES[paramType(params[name] as QueryParam)]})`,
     );
-    return this.withConnection('query', async (conn) => toRows(await conn.runAndReadAll(rewritten, values)));
+    const schema =
+      options.defaultDataset === undefined ? undefined : checkIdentifier(options.defaultDataset, 'dataset');
+    return this.withConnection('query', async (conn) => {
+      if (schema) {
+        const found = await conn.runAndReadAll('SELECT 1 FROM information_schema.schemata WHERE schema_name = $s', {
+          s: schema,
+        });
+        if (found.currentRowCount > 0) await conn.run(`SET search_path = '${schema},main'`);
+      }
+      return toRows(await conn.runAndReadAll(rewritten, values));
+    });
   }
 
   async eraseUser(request: EraseRequest): Promise<EraseTableResult[]> {
