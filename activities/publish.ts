@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { rowsToParquet } from '../adapters/parquet';
-import type { Notifier, ObjectStore, QueryParam, Row, Warehouse } from '../adapters/ports';
+import type { Notifier, ObjectStore, PipelineMetrics, QueryParam, Row, Warehouse } from '../adapters/ports';
 import { findTable } from '../schema/warehouse';
 import type { Dataset } from '../schema/warehouse/types';
 import { asActivityFailure } from './failures';
@@ -112,6 +112,8 @@ export function createPublishActivities(deps: {
   /** Temporal Web UI base, for links in notifications. */
   uiUrl: string;
   namespace: string;
+  /** Records the last success per pipeline. */
+  metrics?: PipelineMetrics;
   scratchDir?: string;
 }) {
   const replaceReport = async (tableName: string, date: string, rows: Record<string, unknown>[], jobKey: string) => {
@@ -270,6 +272,7 @@ export function createPublishActivities(deps: {
           ],
           `${run.workflowId}/${run.runId}:audit_log`,
         );
+        if (run.status === 'succeeded') deps.metrics?.lastSuccess(run.pipeline, new Date(now));
       });
     },
 

@@ -1,4 +1,4 @@
-import { type Connection } from '@temporalio/client';
+import { Client, type Connection } from '@temporalio/client';
 import { type DataConverter } from '@temporalio/common';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createExtractActivities } from '../activities/extract';
@@ -6,7 +6,9 @@ import { createGdprActivities, DEFAULT_RESIDUAL_POLICY } from '../activities/gdp
 import { FsObjectStore } from '../adapters/local/fs-object-store';
 import { createRedisLock, createInProcessLock, type Lock } from '../activities/gdpr/lock';
 import { RedisSubjectCache } from '../adapters/local/redis-subject-cache';
+import { createBackfillActivities } from '../activities/backfill';
 import { createHealthActivities } from '../activities/health';
+import { configuredDueAt, createSlaActivities, type SlaDeps } from '../activities/sla';
 import { createLoadActivities } from '../activities/load';
 import { createPublishActivities } from '../activities/publish';
 import { createQualityActivities } from '../activities/quality';
@@ -14,7 +16,9 @@ import { createTransformActivities } from '../activities/transform';
 import { userAnalytics } from '../schema/warehouse';
 import type { Dataset } from '../schema/warehouse/types';
 import type { QualityCheck } from '../schema/quality/catalogue';
-import type { Adapters } from '../adapters/ports';
+import type { Adapters, PipelineMetrics } from '../adapters/ports';
+import { runtimePipelineMetrics } from './pipeline-metrics';
+import { clientWorkflowRuns } from './workflow-runs';
 import { writeWorkflowBundle } from './bundle';
 import { TASK_QUEUES, type TaskQueueName } from '../workflows/task-queues';
 
@@ -38,16 +42,38 @@ export interface CreateWorkersOptions {
   qualityChecks?: QualityCheck[];
   /** Payload codec and failure converter (security/data-converter.ts). @default the SDK's: payloads in clear */
   dataConverter?: DataConverter;
+  /** Due time `HH:MM` (UTC) per scheduled pipeline (config.sla). @default each pipeline's declared default */
+  sla?: Record<string, string>;
+  /** Overrides `sla` with any deadline (tests make one fall in the middle of a run). */
+  slaDueAt?: SlaDeps['dueAt'];
+  /** @default the SDK runtime's meter (the worker's Prometheus endpoint) */
+  metrics?: PipelineMetrics;
 }
 
 /** Every activity the workers register, built over the adapters. */
 export function createActivities(
   adapters: Adapters,
   clientConnection: Connection,
-  options: { namespace: string; uiUrl: string; dataset?: Dataset; qualityChecks?: QualityCheck[]; lock?: Lock },
+  options: {
+    namespace: string;
+    uiUrl: string;
+    dataset?: Dataset;
+    qualityChecks?: QualityCheck[];
+    lock?: Lock;
+    sla?: Record<string, string>;
+    slaDueAt?: SlaDeps['dueAt'];
+    metrics?: PipelineMetrics;
+    dataConverter?: DataConverter;
+  },
 ) {
   const dataset = options.dataset ?? userAnalytics;
-  const { source, store, warehouse, spark, notifier, subjects, cache } = adapters;
+  const { source, store, warehouse, spark, notifier, subjects, cache, notifications } = adapters;
+  const ui = { url: options.uiUrl, namespace: options.namespace };
+  const metrics = options.metrics ?? runtimePipelineMetrics();
+  // Describing runs needs no payloads decoded, but the converter keeps the client consistent with the worker's.
+  const runs = clientWorkflowRuns(
+    new Client({ connection: clientConnection, namespace: options.namespace, dataConverter: options.dataConverter }),
+  );
   // Partition rewrites of concurrent erasures serialise on a Redis lock (shared by every worker process).
   const lock =
     options.lock ?? (cache instanceof RedisSubjectCache ? createRedisLock(cache.redis) : createInProcessLock());
@@ -77,7 +103,17 @@ export function createActivities(
       dataset,
       uiUrl: options.uiUrl,
       namespace: options.namespace,
+      metrics,
     }),
+    ...createSlaActivities({
+      notifier,
+      notifications,
+      metrics,
+      runs,
+      ui,
+      dueAt: options.slaDueAt ?? configuredDueAt(options.sla),
+    }),
+    ...createBackfillActivities({ runs, ui }),
     ...createHealthActivities({
       ...adapters,
       temporal: {
@@ -98,6 +134,10 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
     uiUrl: options.ui.url,
     dataset: options.dataset,
     qualityChecks: options.qualityChecks,
+    sla: options.sla,
+    slaDueAt: options.slaDueAt,
+    metrics: options.metrics,
+    dataConverter: options.dataConverter,
   });
   const bundle = options.workflowBundle ?? { codePath: await bundlePath() };
   return Promise.all(

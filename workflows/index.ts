@@ -3,3 +3,5 @@
 export { platformHealthCheck } from './health-check';
 export { userAnalyticsDaily } from './user-analytics-daily';
 export { gdprErasure } from './gdpr-erasure';
+export { userAnalyticsBackfill } from './user-analytics-backfill';
+export { pipelineWatchdog } from './pipeline-watchdog';

@@ -1,12 +1,29 @@
-import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { Stage } from './search-attributes';
 
-type StageState = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
+export type StageState = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
+
+/** One stage row as the `stages` query returns it (and as the current details render it). */
+export interface StageSnapshot {
+  stage: string;
+  state: StageState;
+  /** Wall time of a finished (or failed) stage, ms. */
+  ms?: number;
+  note?: string;
+  /**
+   * The WorkflowTaskCompleted event id just before the stage's first activity: Reset to it re-runs the stage and
+   * everything after it, with results of earlier stages taken from history (UI: Reset → this event id;
+   * `analytics run reset --from-stage`).
+   */
+  resetEventId?: number;
+}
+
 interface StageRow {
   state: StageState;
   startedAt?: number;
   ms?: number;
   note?: string;
+  resetEventId?: number;
 }
 const ICON: Record<StageState, string> = { pending: '⏳', running: '▶️', done: '✅', failed: '❌', skipped: '⏭️' };
 
@@ -20,13 +37,20 @@ export class StageProgress<S extends string> {
   constructor(
     stages: readonly S[],
     private readonly title: string,
+    /** A line under the table (how to reset, a link); also keeps the UI's details pane from clipping the last row. */
+    private readonly footer = '',
   ) {
     for (const s of stages) this.rows.set(s, { state: 'pending' });
     this.render();
   }
 
+  /**
+   * Call in the same workflow task that schedules the stage's first activity (no await in between): the task being
+   * processed now completes as event `historyLength + 1`, whose commands schedule that activity.
+   */
   start(stage: S, note?: string): void {
-    this.rows.set(stage, { state: 'running', startedAt: Date.now(), note });
+    const resetEventId = workflowInfo().historyLength + 1;
+    this.rows.set(stage, { state: 'running', startedAt: Date.now(), note, resetEventId });
     upsertSearchAttributes([{ key: Stage, value: stage }]);
     this.render();
   }
@@ -59,20 +83,51 @@ export class StageProgress<S extends string> {
     return undefined;
   }
 
+  /** The stage marked failed, if any. */
+  failed(): S | undefined {
+    for (const [stage, row] of this.rows) if (row.state === 'failed') return stage;
+    return undefined;
+  }
+
+  /** How long the running stage has been running, ms (0 when none runs). */
+  runningMs(): number {
+    const stage = this.current();
+    const startedAt = stage === undefined ? undefined : this.rows.get(stage)?.startedAt;
+    return startedAt === undefined ? 0 : Date.now() - startedAt;
+  }
+
   durations(): Partial<Record<S, number>> {
     const out: Partial<Record<S, number>> = {};
     for (const [stage, row] of this.rows) if (row.ms !== undefined) out[stage] = row.ms;
     return out;
   }
 
+  snapshot(): StageSnapshot[] {
+    return [...this.rows].map(([stage, r]) => ({
+      stage,
+      state: r.state,
+      ...(r.ms === undefined ? {} : { ms: r.ms }),
+      ...(r.note === undefined ? {} : { note: r.note }),
+      ...(r.resetEventId === undefined ? {} : { resetEventId: r.resetEventId }),
+    }));
+  }
+
   private render(): void {
     const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
     const lines = [...this.rows].map(
       ([stage, r]) =>
-        `| ${stage} | ${ICON[r.state]} ${r.state} | ${r.ms === undefined ? '' : `${(r.ms / 1000).toFixed(1)} s`} | ${cell(r.note ?? '')} |`,
+        `| ${stage} | ${ICON[r.state]} ${r.state} | ${r.ms === undefined ? '' : `${(r.ms / 1000).toFixed(1)} s`} | ${r.resetEventId ?? ''} | ${cell(r.note ?? '')} |`,
     );
     setCurrentDetails(
-      [`**${this.title}**`, '', '| stage | status | time | notes |', '|---|---|---|---|', ...lines].join('\n'),
+      [
+        `**${this.title}**`,
+        '',
+        '| stage | status | time | reset point | notes |',
+        '|---|---|---|---|---|',
+        ...lines,
+        '',
+        this.footer || '_Reset point: the event id to pick in Reset to re-run that stage and the ones after it._',
+      ].join('\n'),
     );
   }
 }

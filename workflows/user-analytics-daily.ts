@@ -2,7 +2,10 @@ import {
   ApplicationFailure,
   CancellationScope,
   isCancellation,
+  patched,
   proxyActivities,
+  setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
   ActivityCancellationType,
@@ -12,24 +15,18 @@ import type { ExtractActivities, ExtractTableResult } from '../activities/extrac
 import type { LoadActivities, LoadTableResult } from '../activities/load';
 import type { PublishActivities } from '../activities/publish';
 import type { QualityActivities, QualityCheckResult } from '../activities/quality';
+import type { SlaActivities } from '../activities/sla';
 import type { TransformActivities } from '../activities/transform';
 import { SOURCE_TABLES } from '../schema/source/tables';
 import { mapBounded } from './concurrency';
 import { StageProgress } from './progress';
+import { stagesQuery } from './queries';
 import { LogicalDate, Pipeline } from './search-attributes';
 import { parseWorkflowInput } from './input';
+import { isoDay } from './days';
+import { DAILY_PIPELINE } from './pipelines';
 
-export const DAILY_PIPELINE = 'user-analytics-daily';
-export const dailyWorkflowId = (date: string) => `${DAILY_PIPELINE}:${date}`;
-
-/** A real calendar day; spelled out because zod's iso helpers misbehave in the workflow sandbox. */
-const isoDay = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD')
-  .refine((d) => {
-    const t = Date.parse(`${d}T00:00:00Z`);
-    return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === d;
-  }, 'not a calendar date');
+export { DAILY_PIPELINE, dailyWorkflowId } from './pipelines';
 const isoInstant = z.string().refine((t) => !Number.isNaN(Date.parse(t)), 'expected an ISO-8601 timestamp');
 
 export const userAnalyticsDailyInput = z
@@ -122,6 +119,57 @@ const { cleanupSparkRun } = proxyActivities<TransformActivities>(cleanupPolicy);
 const { ensureWarehouse, promoteAndLoad } = proxyActivities<LoadActivities>(warehousePolicy);
 const { runQualityChecks } = proxyActivities<QualityActivities>(warehousePolicy);
 const { publishReporting, recordPipelineRun, notify } = proxyActivities<PublishActivities>(warehousePolicy);
+/**
+ * Reads the worker's SLA configuration; recorded in history, so a replay sees the same deadline. A regular activity,
+ * not a local one: the stage that follows must start in a workflow task of its own, whose completion event
+ * (`historyLength + 1`) is then exactly the stage's reset point; after a local activity the SDK may send the next
+ * commands in a later task than the one the code ran in.
+ */
+const { pipelineSla } = proxyActivities<SlaActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumAttempts: 5 },
+});
+/** A notification is worth a few tries, never the run. */
+const notifyPolicy = {
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumAttempts: 5 },
+} as const;
+const { notifySlaMiss } = proxyActivities<SlaActivities>(notifyPolicy);
+
+/**
+ * Races a timer against the stages: at the deadline, notifies once "SLA missed: in <stage> for N min" and lets the
+ * run go on. A run started after its deadline (a backfill, a rerun, a late start) arms nothing: the watchdog
+ * reports those. Returns the scope to cancel when the run ends.
+ */
+async function watchDeadline(
+  date: string,
+  progress: StageProgress<DailyStage>,
+): Promise<CancellationScope | undefined> {
+  const { dueAt } = await pipelineSla({ pipeline: DAILY_PIPELINE, logicalDate: date });
+  const wait = dueAt === null ? 0 : Date.parse(dueAt) - Date.now();
+  if (dueAt === null || wait <= 0) return undefined;
+  const info = workflowInfo();
+  const scope = new CancellationScope();
+  scope
+    .run(async () => {
+      await sleep(wait);
+      await notifySlaMiss.executeWithOptions({ ...notifyPolicy, summary: 'SLA missed: notify' }, [
+        {
+          pipeline: DAILY_PIPELINE,
+          logicalDate: date,
+          kind: 'in_stage',
+          dueAt,
+          workflowId: info.workflowId,
+          runId: info.runId,
+          stage: progress.current() ?? 'finishing',
+          minutes: Math.round(progress.runningMs() / 60_000),
+        },
+      ]);
+    })
+    // Cancelled when the run ends first; a notification that keeps failing must not fail the run.
+    .catch(() => undefined);
+  return scope;
+}
 
 /** Compact failure text for notes and pipeline_runs: the innermost cause is what the engineer needs. */
 function describe(err: unknown): { type: string; message: string } {
@@ -148,7 +196,14 @@ export async function userAnalyticsDaily(raw: UserAnalyticsDailyInput): Promise<
     { key: Pipeline, value: DAILY_PIPELINE },
     { key: LogicalDate, value: date },
   ]);
-  const progress = new StageProgress<DailyStage>(DAILY_STAGES, `${DAILY_PIPELINE} ${date}`);
+  const progress = new StageProgress<DailyStage>(
+    DAILY_STAGES,
+    `${DAILY_PIPELINE} ${date}`,
+    `_Reset point: the event id to pick in Reset to re-run that stage and those after it, or \`analytics run reset --date ${date} --from-stage <stage> --reason …\`._`,
+  );
+  setHandler(stagesQuery, () => progress.snapshot());
+  // Runs recorded before the SLA timer existed replay without it.
+  const deadline = patched('sla-timer') ? await watchDeadline(date, progress) : undefined;
   const activityMs: Partial<Record<DailyStage, number>> = {};
   const extracted: Record<string, number> = {};
   const loaded: Record<string, number> = {};
@@ -246,9 +301,11 @@ export async function userAnalyticsDaily(raw: UserAnalyticsDailyInput): Promise<
     upsertSearchAttributes([{ key: LogicalDate, value: date }]);
     return summary;
   } catch (err) {
-    const stage = progress.current();
+    // A stage that decided to fail (quality) marked itself already; otherwise the running one failed.
+    const running = progress.current();
+    const stage = running ?? progress.failed();
     const { type, message } = describe(err);
-    if (stage) progress.fail(stage, `${type}: ${message}`.slice(0, 300));
+    if (running) progress.fail(running, `${type}: ${message}`.slice(0, 300));
     // Recording the failure must not be skipped by a cancellation, nor mask the original error.
     await CancellationScope.nonCancellable(async () => {
       const status = isCancellation(err) ? 'cancelled' : 'failed';
@@ -271,13 +328,22 @@ export async function userAnalyticsDaily(raw: UserAnalyticsDailyInput): Promise<
         await notify({
           severity: 'error',
           title: `${DAILY_PIPELINE} ${date} failed${stage ? ` in ${stage}` : ''}`,
-          text: `${type}: ${message}`,
+          text: [
+            `${type}: ${message}`,
+            ...(stage
+              ? [
+                  `After fixing the cause, re-run from the failed stage: \`analytics run reset --date ${date} --from-stage ${stage} --reason "<what was fixed>"\``,
+                ]
+              : []),
+          ].join('\n'),
           workflowId: info.workflowId,
           runId: info.runId,
         });
       }
     }).catch(() => undefined);
     throw err;
+  } finally {
+    deadline?.cancel();
   }
 }
 
