@@ -2,7 +2,6 @@ import { type Client } from '@temporalio/client';
 import { type Config } from '../config';
 import { type PlatformHealthReport, PLATFORM_HEALTH_PIPELINE } from '../workflows/health-check';
 import { LogicalDate, Pipeline } from '../workflows/search-attributes';
-import { TASK_QUEUES } from '../workflows/task-queues';
 import { workflowUrl } from './temporal-client';
 
 export interface HealthRun {
@@ -21,7 +20,7 @@ export async function runHealthCheck(
   const now = options.now ?? new Date();
   const workflowId = `${PLATFORM_HEALTH_PIPELINE}:${now.toISOString()}`;
   const handle = await client.workflow.start('platformHealthCheck', {
-    taskQueue: options.taskQueue ?? TASK_QUEUES.etl,
+    taskQueue: options.taskQueue ?? config.temporal.taskQueues.etl,
     workflowId,
     args: [{}],
     workflowExecutionTimeout: '2 minutes',

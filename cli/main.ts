@@ -9,7 +9,9 @@ import { withClient } from './temporal-client';
 import { formatHeadline, headline } from './report';
 import { buildAdapters } from '../workers/adapters';
 import { userAnalytics } from '../schema/warehouse';
-import { formatDailySummary, startDaily } from './run-daily';
+import { registerRunCommands } from './run-commands';
+import { registerBackfillCommands } from './backfill';
+import { registerScheduleCommands } from './schedules';
 import { writeWorkflowBundle } from '../workers/bundle';
 import { runWorker } from '../workers/main';
 import { registerWarehouseCommands } from './warehouse-commands';
@@ -119,20 +121,9 @@ export function buildProgram(getConfig: () => Config): Command {
   registerWarehouseCommands(program, getConfig);
   registerApiKeyCommands(program, getConfig);
   registerApiCommands(program, getConfig);
-  const run = program.command('run').description('start pipeline runs');
-  run
-    .command('daily')
-    .description('start (or attach to) the daily pipeline for one logical date')
-    .requiredOption('--date <YYYY-MM-DD>', 'logical date (UTC data day)')
-    .option('--wait', 'wait for the result and print the summary')
-    .action(async (opts: { date: string; wait?: boolean }) => {
-      const config = getConfig();
-      await withClient(config, async (client) => {
-        const h = await startDaily(client, config, { logicalDate: opts.date });
-        say(`${h.workflowId} (${h.status.toLowerCase()}): ${h.url}`);
-        if (opts.wait) process.stdout.write(`${formatDailySummary(await h.result())}\n`);
-      });
-    });
+  registerRunCommands(program, getConfig);
+  registerBackfillCommands(program, getConfig);
+  registerScheduleCommands(program, getConfig);
   program
     .command('report')
     .description("print the dashboards' headline numbers for a day (default: the newest reported day)")

@@ -1,7 +1,6 @@
 import { type Client, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
 import { type Config } from '../config';
 import { LogicalDate, Pipeline } from '../workflows/search-attributes';
-import { TASK_QUEUES } from '../workflows/task-queues';
 import {
   DAILY_PIPELINE,
   dailyWorkflowId,
@@ -22,27 +21,31 @@ export interface DailyRunHandle {
 
 /**
  * Starts the day's run, or attaches to it: the workflow id is the day, a running or completed run is reused, and
- * only a failed or cancelled one is started again (fix the cause, then run again).
+ * only a failed or cancelled one is started again (fix the cause, then run again). `rerun` recomputes a completed day
+ * as a new run of the same id (a running one is still attached to, never doubled).
  */
 export async function startDaily(
   client: Client,
   config: Config,
   raw: UserAnalyticsDailyInput,
-  options: { taskQueue?: string; workflowId?: string } = {},
+  options: { taskQueue?: string; workflowId?: string; rerun?: boolean } = {},
 ): Promise<DailyRunHandle> {
   const input = userAnalyticsDailyInput.parse(raw);
   const workflowId = options.workflowId ?? dailyWorkflowId(input.logicalDate);
   const handle = await client.workflow
     .start('userAnalyticsDaily', {
-      taskQueue: options.taskQueue ?? TASK_QUEUES.etl,
+      taskQueue: options.taskQueue ?? config.temporal.taskQueues.etl,
       workflowId,
       args: [raw],
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+      workflowIdReusePolicy: options.rerun
+        ? WorkflowIdReusePolicy.ALLOW_DUPLICATE
+        : WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
       staticSummary: `Daily user analytics for ${input.logicalDate}`,
       staticDetails:
         'Extract PostgreSQL → raw Parquet, Spark transform → processed star schema, load into the warehouse, ' +
-        'data-quality checks, publish reporting tables. Reset from the failed step after fixing the cause.',
+        'data-quality checks, publish reporting tables. After fixing a failure, reset from the failed stage: its ' +
+        'reset point is in the stage table, or run `analytics run reset --from-stage`.',
       typedSearchAttributes: [
         { key: Pipeline, value: DAILY_PIPELINE },
         { key: LogicalDate, value: input.logicalDate },

@@ -3,6 +3,7 @@ import type { Config } from '../config';
 import type { QueryParam, Row, Warehouse } from '../adapters/ports';
 import { buildWarehouse } from '../workers/adapters';
 import type { ColumnType } from '../schema/warehouse/types';
+import { userAnalytics } from '../schema/warehouse';
 
 const COLUMN_TYPES: ColumnType[] = ['STRING', 'INT64', 'FLOAT64', 'NUMERIC', 'BOOL', 'DATE', 'TIMESTAMP', 'JSON'];
 
@@ -62,7 +63,8 @@ export function registerWarehouseCommands(
     .action(async (sql: string, opts: { json?: boolean; param: Record<string, QueryParam>; write?: boolean }) => {
       const wh = openWarehouse(getConfig());
       try {
-        const rows = await wh.query(sql, opts.param, { write: opts.write });
+        // Unqualified names resolve in the analytics dataset: `from fact_auth_events` works as it reads.
+        const rows = await wh.query(sql, opts.param, { write: opts.write, defaultDataset: userAnalytics.name });
         process.stdout.write(`${opts.json ? JSON.stringify(rows, null, 2) : formatRows(rows)}\n`);
       } finally {
         await wh.close();

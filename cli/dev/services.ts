@@ -8,9 +8,10 @@ import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import pg from 'pg';
 import { PROJECT_ROOT, type Config } from '../../config';
-import { TASK_QUEUES } from '../../workflows/task-queues';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { startDetached } from './process';
+import { applySchedules } from '../schedules';
+import { withClient } from '../temporal-client';
 import { postgresBinDir, redisServerBinary, temporalBinary } from './tools';
 import { uiCodecToken } from '../../security/secrets';
 
@@ -209,7 +210,14 @@ export function serviceSpecs(config: Config, p: Paths, say: (line: string) => vo
       return startProcess(temporalBinary(), args, p, 'temporal', { cwd: dir });
     },
     healthy: () => temporalHealthy(config),
-    afterStart: () => ensureSearchAttributes(config, say),
+    async afterStart() {
+      await ensureSearchAttributes(config, say);
+      // The watchdog notices runs Composer never started; it needs only the server (a worker runs it when present).
+      const [outcome] = await withClient(config, (client) =>
+        applySchedules(client, { taskQueue: config.temporal.taskQueues.etl }),
+      );
+      if (outcome && outcome.action !== 'unchanged') say(`temporal: schedule ${outcome.scheduleId} ${outcome.action}`);
+    },
   };
 
   const db = config.sourceDb;
@@ -274,7 +282,7 @@ export function serviceSpecs(config: Config, p: Paths, say: (line: string) => vo
     host: '127.0.0.1',
     ports: metricsPort > 0 ? [{ port: metricsPort, what: 'worker Prometheus metrics (WORKER_METRICS_PORT)' }] : [],
     address: {
-      taskQueues: Object.values(TASK_QUEUES).join(','),
+      taskQueues: Object.values(config.temporal.taskQueues).join(','),
       metricsUrl: metricsPort > 0 ? `http://127.0.0.1:${metricsPort}/metrics` : 'disabled',
     },
     startTimeoutMs: 90_000,
@@ -303,11 +311,17 @@ export function serviceSpecs(config: Config, p: Paths, say: (line: string) => vo
   return [temporal, postgres, redis, worker, api];
 }
 
-/** A worker is healthy when Temporal sees a poller on every task queue it serves. */
-async function workerPolling(config: Config): Promise<boolean> {
+/**
+ * How recently a poller must have been seen. An idle worker's long poll lasts about a minute before it polls again,
+ * so its last access can be ~70 s old while it is perfectly healthy; two missed polls mean it is gone.
+ */
+export const POLLER_FRESH_SECONDS = 150;
+
+/** A worker is healthy when Temporal has seen a poller on every task queue it serves within POLLER_FRESH_SECONDS. */
+export async function workerPolling(config: Config): Promise<boolean> {
   const connection = await Connection.connect({ address: config.temporal.address, connectTimeout: 1_000 });
   try {
-    for (const name of Object.values(TASK_QUEUES)) {
+    for (const name of Object.values(config.temporal.taskQueues)) {
       const res = await connection.workflowService.describeTaskQueue({
         namespace: config.temporal.namespace,
         taskQueue: { name },
@@ -315,7 +329,7 @@ async function workerPolling(config: Config): Promise<boolean> {
       });
       const recent = (res.pollers ?? []).some((poller) => {
         const seconds = Number(poller.lastAccessTime?.seconds ?? 0);
-        return Date.now() / 1000 - seconds < 30;
+        return Date.now() / 1000 - seconds < POLLER_FRESH_SECONDS;
       });
       if (!recent) return false;
     }
