@@ -157,9 +157,19 @@ def test_backfill_params_schema(dagbag):
     assert validate({"from": "2026-01-01", "to": "2026-01-31"}) == {
         "from": "2026-01-01",
         "to": "2026-01-31",
-        "concurrency": 4,
+        "mode": "missing",
+        "concurrency": 2,
+        "dry_run": False,
     }
-    for bad in ({}, {"concurrency": 9}, {"concurrency": 0}, {"from": "yesterday"}, {"to": None}):
+    for bad in (
+        {},
+        {"concurrency": 17},
+        {"concurrency": 0},
+        {"from": "yesterday"},
+        {"to": None},
+        {"mode": "some"},
+        {"dry_run": "yes"},
+    ):
         with pytest.raises(ParamValidationError):
             validate({"from": "2026-01-01", "to": "2026-01-31", **bad} if bad else {})
 
@@ -168,8 +178,10 @@ def test_backfill_params_schema(dagbag):
     ("params", "error"),
     [
         ({"from": "2026-02-01", "to": "2026-01-01", "concurrency": 2}, "after"),
-        ({"from": "2024-01-01", "to": "2026-01-01", "concurrency": 2}, "at most 366"),
-        ({"from": "2026-01-01", "to": "2026-01-02", "concurrency": 9}, "concurrency"),
+        ({"from": "2016-01-01", "to": "2026-01-01", "concurrency": 2}, "at most 3660"),
+        ({"from": "2026-01-01", "to": "2026-01-02", "concurrency": 17}, "concurrency"),
+        ({"from": "2026-01-01", "to": "2026-01-02", "concurrency": 2, "mode": "everything"}, "mode"),
+        ({"from": "2026-01-01", "to": "2026-01-02", "concurrency": 2, "dry_run": "no"}, "dry_run"),
         ({"from": "2026-01-01", "to": "2026-01-02", "concurrency": True}, "concurrency"),
         ({"from": "2026-01-01", "to": "2026-01-02", "concurrency": "4"}, "concurrency"),
         ({"from": "2026-13-01", "to": "2026-01-02", "concurrency": 1}, "dates"),
@@ -186,11 +198,16 @@ def test_backfill_task_validation_rejects(params, error):
 def test_backfill_task_validation_normalises():
     from user_analytics_backfill import validate_range
 
-    assert validate_range({"from": "2026-01-01", "to": "2026-12-31", "concurrency": 8}) == {
+    assert validate_range({"from": "2026-01-01", "to": "2026-12-31", "concurrency": 16}) == {
         "from": "2026-01-01",
         "to": "2026-12-31",
-        "concurrency": 8,
+        "mode": "missing",
+        "concurrency": 16,
+        "dryRun": False,
     }
+    assert validate_range({"from": "2026-01-01", "to": "2026-01-01", "concurrency": 1, "mode": "all", "dry_run": True})[
+        "dryRun"
+    ]
 
 
 def test_backfill_run_with_inverted_range_fails_before_starting_a_workflow(dagbag):

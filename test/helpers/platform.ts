@@ -36,6 +36,26 @@ export function cli(env: Record<string, string>, ...args: string[]): CliResult {
   return { status: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 
+/** Like `cli`, without blocking the event loop (a worker in the same process keeps working meanwhile). */
+export function cliAsync(env: Record<string, string>, ...args: string[]): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin/analytics.js'), ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGTERM'), 900_000);
+    child.once('error', reject);
+    child.once('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
 export interface PrivatePlatform {
   env: Record<string, string>;
   dataDir: string;

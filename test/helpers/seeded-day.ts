@@ -19,7 +19,12 @@ export interface SeededDay {
   destroy(): Promise<void>;
 }
 
-export async function seedDay(prefix: string, day: string, options: { seed?: number } = {}): Promise<SeededDay> {
+export async function seedDay(
+  prefix: string,
+  day: string,
+  /** days: how many days of events end on `day` (default 1). */
+  options: { seed?: number; days?: number } = {},
+): Promise<SeededDay> {
   const db = await createScratchDb(prefix);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `hire10x-${prefix}-`));
   const env = { ...TEST_ENV, SOURCE_DB_NAME: db.name, ANALYTICS_DATA_DIR: dataDir };
@@ -30,7 +35,17 @@ export async function seedDay(prefix: string, day: string, options: { seed?: num
   try {
     for (const args of [
       ['db', 'migrate'],
-      ['seed', '--scale', 'small', '--days', '1', '--end-date', day, '--seed', String(options.seed ?? 7)],
+      [
+        'seed',
+        '--scale',
+        'small',
+        '--days',
+        String(options.days ?? 1),
+        '--end-date',
+        day,
+        '--seed',
+        String(options.seed ?? 7),
+      ],
     ]) {
       const res = cli(env, ...args);
       if (res.status !== 0) throw new Error(`analytics ${args.join(' ')} failed:\n${res.stderr}`);
