@@ -3,3 +3,4 @@
 export { platformHealthCheck } from './health-check';
 export { userAnalyticsDaily } from './user-analytics-daily';
 export { gdprErasure } from './gdpr-erasure';
+export { dataRetention } from './data-retention';
