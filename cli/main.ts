@@ -16,6 +16,7 @@ import { registerWarehouseCommands } from './warehouse-commands';
 import { registerDbCommands } from './seed/commands';
 import { registerApiKeyCommands } from './api-keys';
 import { registerApiCommands } from './gdpr';
+import { registerRetentionCommands } from './retention';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -119,6 +120,7 @@ export function buildProgram(getConfig: () => Config): Command {
   registerWarehouseCommands(program, getConfig);
   registerApiKeyCommands(program, getConfig);
   registerApiCommands(program, getConfig);
+  registerRetentionCommands(program, getConfig);
   const run = program.command('run').description('start pipeline runs');
   run
     .command('daily')
