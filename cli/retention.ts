@@ -116,6 +116,7 @@ export async function waitWithProgress(
     await poll();
     await Promise.race([result.catch(() => undefined), sleep(everyMs)]);
   }
+  await poll(); // the final states
   return result;
 }
 

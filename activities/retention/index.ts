@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { ErrorType, isPlatformError } from '../../adapters/errors';
+import { ErrorType, isPlatformError, PlatformError } from '../../adapters/errors';
 import type { EventBus, ObjectStore, Warehouse } from '../../adapters/ports';
 import { dayStart, retentionCutoff } from '../../schema/retention/days';
 import { RETENTION_POLICY, type RetentionPolicy } from '../../schema/retention/policy';
@@ -159,7 +159,13 @@ export function createRetentionActivities(deps: {
         const from: Checkpoint | undefined = isCheckpoint(details, input.stage) ? details : undefined;
         return withProgress(from, async (report) => {
           const plan = await readPlan(input.planKey);
-          if (!plan) throw new Error(`retention plan processed/${input.planKey} is missing`);
+          if (!plan) {
+            // No retry brings it back: the run must plan again.
+            throw new PlatformError(
+              ErrorType.NotFound,
+              `retention plan processed/${input.planKey} is missing; start the day's run again`,
+            );
+          }
           return executeStage(deps, plan, input.stage, {
             from,
             batchSize: input.batchSize,
