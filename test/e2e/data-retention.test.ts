@@ -3,8 +3,8 @@ import { type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure, defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbWarehouse } from '../../adapters/local/duckdb-warehouse';
 import { FsObjectStore } from '../../adapters/local/fs-object-store';
@@ -14,7 +14,7 @@ import type { Zone } from '../../adapters/ports';
 import type { Checkpoint } from '../../activities/retention/execute';
 import { lakePartitionLock } from '../../activities/gdpr/lock';
 import { runHash } from '../../activities/run-keys';
-import { startRetention } from '../../cli/retention';
+import { formatRetentionResult, RetentionInputError, startRetention } from '../../cli/retention';
 import { parseConfig, type Config } from '../../config';
 import { addDays } from '../../schema/retention/days';
 import { userAnalytics } from '../../schema/warehouse';
@@ -217,6 +217,44 @@ describe('dataRetention', () => {
     expect(await warehouseCounts()).toEqual(whBefore);
     expect(await bus.redis.xlen(STREAM)).toBe(4);
   }, 180_000);
+
+  it('prints the plan as a table with counts and bytes', () => {
+    const table = formatRetentionResult(dryRun);
+    expect(table).toContain('dry run, nothing changed');
+    expect(table).toMatch(/stage\s+target\s+action\s+past retention\s+items\s+objects\s+rows\s+entries\s+bytes/);
+    expect(table).toMatch(
+      new RegExp(`archive-raw\\s+raw/${TABLE}\\s+archive\\s+dt < ${day(30)}\\s+4\\s+20\\s+-\\s+-\\s+[\\d.]+ (B|KiB)`),
+    );
+    expect(table).toMatch(/warehouse\s+rpt_engagement_daily\s+delete\s+day < \S+\s+1\s+-\s+2\s+-\s+n\/a/);
+    expect(table).toContain(`full plan: processed/${dryRun.planKey}`);
+  });
+
+  it('refuses bad input clearly: before starting (CLI) and as a non-retryable failure (workflow)', async () => {
+    for (const [asOf, message] of [
+      ['2026-02-30', /asOf: expected a calendar date as YYYY-MM-DD/],
+      ['2999-01-01', /asOf 2999-01-01 is after today .* would delete data early/],
+    ] as const) {
+      await expect(startRetention(client, config, { asOf }, { taskQueue: `${PREFIX}etl` })).rejects.toThrow(
+        RetentionInputError,
+      );
+      await expect(startRetention(client, config, { asOf }, { taskQueue: `${PREFIX}etl` })).rejects.toThrow(message);
+      const handle = await client.workflow.start('dataRetention', {
+        taskQueue: `${PREFIX}etl`,
+        workflowId: `data-retention:bad-input:${RUN}:${asOf}`,
+        args: [{ asOf }],
+      });
+      const failure = await handle.result().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(failure).toBeInstanceOf(WorkflowFailedError);
+      const cause = (failure as WorkflowFailedError).cause;
+      expect(cause).toBeInstanceOf(ApplicationFailure);
+      expect(cause).toMatchObject({ type: 'InvalidInput', nonRetryable: true });
+      expect(cause?.message).toMatch(/^dataRetention input: /);
+      expect(cause?.message).toMatch(message);
+    }
+  }, 120_000);
 
   it('the real run, its worker killed mid-stage, resumes and executes exactly the dry run plan, moving nothing twice', async () => {
     const workflowId = `data-retention:${AS_OF}:e2e-${RUN}`;
