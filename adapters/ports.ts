@@ -59,6 +59,27 @@ export interface PartitionSnapshot {
   keys: string[];
 }
 
+/** One listed object: what retention plans with (sizes for its report, the write time for scratch areas). */
+export interface ObjectInfo {
+  key: string;
+  /** Bytes. */
+  size: number;
+  /** Last write, ISO-8601 UTC (file mtime locally, the object's `updated` on GCS). */
+  updated: string;
+  /**
+   * Opaque version that changes whenever the object is written again (inode + mtime locally, the GCS generation), so a
+   * caller can tell an object was left alone.
+   */
+  version: string;
+}
+
+/**
+ * What `moveToArchive` did: `moved` (copied, then deleted), `completed` (an identical copy was already in the archive,
+ * only the delete was left: an earlier attempt stopped between the two), `already` (the source is gone and the archive
+ * holds the object: an earlier attempt finished).
+ */
+export type ArchiveOutcome = 'moved' | 'completed' | 'already';
+
 /**
  * Object storage split into lake zones (directories locally, GCS buckets in production).
  *
@@ -84,6 +105,8 @@ export interface ObjectStore extends Closeable {
   download(zone: Zone, key: string, file: string): Promise<void>;
   /** Keys starting with `prefix` (a plain string prefix, not a glob), sorted; in-flight temp files are not listed. */
   list(zone: Zone, prefix: string): Promise<string[]>;
+  /** Like `list`, with each object's size, last write time and version. */
+  listObjects(zone: Zone, prefix: string): Promise<ObjectInfo[]>;
   /** Idempotent: deleting a missing object succeeds. */
   delete(zone: Zone, key: string): Promise<void>;
   /** Deletes every key under `prefix` (must be non-empty); returns how many went. */
@@ -95,8 +118,12 @@ export interface ObjectStore extends Closeable {
   replacePartition(zone: Zone, prefix: string, files: PartitionFile[]): Promise<PartitionSnapshot>;
   /** Resolves the committed generation of a partition; undefined when none was ever written. */
   readPartition(zone: Zone, prefix: string): Promise<PartitionSnapshot | undefined>;
-  /** Copies `key` into the archive zone under the same key, then deletes the original. Idempotent. */
-  moveToArchive(zone: Exclude<Zone, 'archive'>, key: string): Promise<void>;
+  /**
+   * Copies `key` into the archive zone under the same key, then deletes the original. Idempotent, and never copies
+   * twice: an archived copy identical to the source (same size and content checksum) is recognised and only the delete
+   * runs. A missing source whose archived copy exists is `already` done; with neither, a NotFound.
+   */
+  moveToArchive(zone: Exclude<Zone, 'archive'>, key: string): Promise<ArchiveOutcome>;
   /**
    * Where a Warehouse or Spark job on the same platform reads the object: an absolute file path locally,
    * `gs://bucket/key` on GCS.
@@ -252,9 +279,29 @@ export interface SparkRunner extends Closeable {
   cleanup(runId: string): Promise<void>;
 }
 
+/** Entries of one stream older than a bound (what stream retention would trim). */
+export interface StreamBacklog {
+  stream: string;
+  entries: number;
+  /** Payload bytes of those entries: field names and values, UTF-8. */
+  bytes: number;
+}
+
 /** Durable event streams (Redis Streams locally, Pub/Sub in production). */
 export interface EventBus extends Closeable {
   ping(): Promise<Probe>;
+  /**
+   * Per stream whose name matches `pattern` (a literal name, or a prefix ending in `*`, e.g. `events:*`), the entries
+   * older than `before` (entry ids below `<before ms>-0`); streams with none are left out. A malformed pattern is a
+   * non-retryable InvalidInput. Pub/Sub: always empty — retention there is the subscriptions' message retention,
+   * configured in infrastructure, not trimmed by the platform.
+   */
+  expiredEntries(pattern: string, before: Date): Promise<StreamBacklog[]>;
+  /**
+   * Deletes the entries of `stream` older than `before` (Redis `XTRIM MINID`, exact) and returns how many went;
+   * idempotent (a repeat trims 0). Pub/Sub: a no-op returning 0, for the reason above.
+   */
+  trimBefore(stream: string, before: Date): Promise<number>;
 }
 
 export interface Notification {

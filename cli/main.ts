@@ -18,6 +18,7 @@ import { registerWarehouseCommands } from './warehouse-commands';
 import { registerDbCommands } from './seed/commands';
 import { registerApiKeyCommands } from './api-keys';
 import { registerApiCommands } from './gdpr';
+import { registerRetentionCommands } from './retention';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -123,6 +124,7 @@ export function buildProgram(getConfig: () => Config): Command {
   registerApiCommands(program, getConfig);
   registerRunCommands(program, getConfig);
   registerBackfillCommands(program, getConfig);
+  registerRetentionCommands(program, getConfig);
   registerScheduleCommands(program, getConfig);
   program
     .command('report')

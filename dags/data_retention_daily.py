@@ -1,4 +1,9 @@
-"""Daily data retention: one Temporal `dataRetention` run per day (archive, then purge past the retention window)."""
+"""Daily data retention: one Temporal `dataRetention` run per day, as of the run's day (UTC).
+
+The workflow applies schema/retention/policy.ts: raw partitions past their window move to the archive zone,
+processed and archived ones and finished runs' scratch are deleted, expired warehouse partitions go, event streams
+are trimmed. Dry runs are for people (`analytics retention run --dry-run`); the schedule always runs for real.
+"""
 
 from __future__ import annotations
 
@@ -27,7 +32,9 @@ with DAG(
         PIPELINE,
         WORKFLOW_TYPE,
         TASK_QUEUE,
-        "Moves raw and processed objects past their retention window to the archive zone and purges expired rows.",
+        "Applies the retention policies as of the run's day: archives raw partitions past their window, deletes "
+        "processed and archived partitions, finished runs' scratch and expired warehouse partitions, trims event "
+        "streams; records counts and bytes in pipeline_runs and audit_log.",
     ),
 ) as dag:
     StartTemporalWorkflowOperator(
@@ -35,7 +42,8 @@ with DAG(
         workflow_type=WORKFLOW_TYPE,
         task_queue=TASK_QUEUE,
         workflow_id=f"{PIPELINE}:{{{{ logical_date | ds }}}}",
-        arguments=[{"asOf": "{{ logical_date | ds }}"}],
+        # A real run: `dryRun` is spelled out so the DAG never depends on the workflow's default.
+        arguments=[{"asOf": "{{ logical_date | ds }}", "dryRun": False}],
         pipeline=PIPELINE,
         logical_date="{{ logical_date | ds }}",
     )

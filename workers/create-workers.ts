@@ -12,6 +12,7 @@ import { configuredDueAt, createSlaActivities, type SlaDeps } from '../activitie
 import { createLoadActivities } from '../activities/load';
 import { createPublishActivities } from '../activities/publish';
 import { createQualityActivities } from '../activities/quality';
+import { createRetentionActivities } from '../activities/retention';
 import { createTransformActivities } from '../activities/transform';
 import { userAnalytics } from '../schema/warehouse';
 import type { Dataset } from '../schema/warehouse/types';
@@ -92,6 +93,7 @@ export function createActivities(
         return Number(ttl?.seconds ?? 0) * 1000 + Math.floor((ttl?.nanos ?? 0) / 1e6);
       },
     }),
+    ...createRetentionActivities({ store, warehouse, bus: adapters.bus, dataset, lock }),
     ...createExtractActivities({ source, store }),
     ...createTransformActivities({ spark, store }),
     ...createLoadActivities({ store, warehouse, dataset }),

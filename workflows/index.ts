@@ -5,3 +5,4 @@ export { userAnalyticsDaily } from './user-analytics-daily';
 export { gdprErasure } from './gdpr-erasure';
 export { userAnalyticsBackfill } from './user-analytics-backfill';
 export { pipelineWatchdog } from './pipeline-watchdog';
+export { dataRetention } from './data-retention';

@@ -4,6 +4,7 @@ import { userAnalyticsBackfillInput } from './backfill-contract';
 import { gdprErasureInputSchema } from './gdpr-contract';
 import { platformHealthCheckInput } from './health-check';
 import { pipelineWatchdogInput } from './pipeline-watchdog';
+import { dataRetentionInput } from './retention-contract';
 import type { TaskQueueName } from './task-queues';
 import { userAnalyticsDailyInput } from './user-analytics-daily';
 
@@ -24,5 +25,6 @@ export const WORKFLOW_REGISTRY = {
   userAnalyticsDaily: { taskQueue: 'etl', input: userAnalyticsDailyInput },
   userAnalyticsBackfill: { taskQueue: 'etl', input: userAnalyticsBackfillInput },
   pipelineWatchdog: { taskQueue: 'etl', input: pipelineWatchdogInput },
+  dataRetention: { taskQueue: 'etl', input: dataRetentionInput },
   gdprErasure: { taskQueue: 'gdpr', input: gdprErasureInputSchema },
 } as const satisfies Record<keyof typeof workflows, WorkflowRegistration>;

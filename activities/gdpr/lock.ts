@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { ErrorType, PlatformError } from '../../adapters/errors';
+import type { Zone } from '../../adapters/ports';
 
 /**
  * Mutual exclusion around a read-modify-write of a shared resource (a lake partition rewritten by concurrent GDPR
@@ -15,6 +16,13 @@ export interface LockOptions {
   /** Stops waiting for the lock (rejects with the signal's reason); does not interrupt `fn` once it runs. */
   signal?: AbortSignal;
 }
+
+/**
+ * The lock resource of one lake partition (`users/dt=2026-11-27` in a zone). Everything that rewrites or removes a
+ * partition as a whole takes it: the GDPR lake rewrite (objects.ts) and retention's archive and delete
+ * (activities/retention), so neither undoes the other's work.
+ */
+export const lakePartitionLock = (zone: Zone, prefix: string) => `gdpr-objects:${zone}:${prefix}`;
 
 /**
  * A lock for one process (tests, a single worker): waiters on the same resource run one after another in arrival

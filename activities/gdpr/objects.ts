@@ -10,7 +10,7 @@ import { erasurePlan, subjectColumnsOf } from '../../adapters/warehouse-schema';
 import { SOURCE_TABLES } from '../../schema/source/tables';
 import { userAnalytics } from '../../schema/warehouse';
 import type { Dataset, Table } from '../../schema/warehouse/types';
-import type { Lock } from './lock';
+import { lakePartitionLock, type Lock } from './lock';
 
 /**
  * GDPR erasure in the lake (raw, processed and archive zones), over the ObjectStore port only:
@@ -768,7 +768,7 @@ export async function eraseUserFromObjects(
         const c = await db.connect();
         try {
           const done = await lock(
-            `gdpr-objects:${unit.zone}:${unit.target}`,
+            unit.partition ? lakePartitionLock(unit.zone, unit.target) : `gdpr-objects:${unit.zone}:${unit.target}`,
             (held) =>
               unit.partition
                 ? rewritePartition(store, ws, c, unit, subject, dataset, held, signal)

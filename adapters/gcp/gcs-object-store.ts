@@ -11,7 +11,16 @@ import {
   parseManifest,
   type PartitionManifest,
 } from '../object-keys';
-import { ZONES, type ObjectStore, type PartitionFile, type PartitionSnapshot, type Probe, type Zone } from '../ports';
+import {
+  ZONES,
+  type ArchiveOutcome,
+  type ObjectInfo,
+  type ObjectStore,
+  type PartitionFile,
+  type PartitionSnapshot,
+  type Probe,
+  type Zone,
+} from '../ports';
 import { probeZones } from '../zone-probe';
 
 export interface GcsObjectStoreOptions {
@@ -176,6 +185,22 @@ export class GcsObjectStore implements ObjectStore {
     }
   }
 
+  async listObjects(zone: Zone, prefix: string): Promise<ObjectInfo[]> {
+    try {
+      const [files] = await this.storage.bucket(this.options.buckets[zone]).getFiles({ prefix, autoPaginate: true });
+      return files
+        .map((f) => ({
+          key: f.name,
+          size: Number(f.metadata.size ?? 0),
+          updated: new Date(String(f.metadata.updated ?? f.metadata.timeCreated ?? 0)).toISOString(),
+          version: String(f.metadata.generation ?? ''),
+        }))
+        .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    } catch (err) {
+      throw mapGcsError(err, `list ${zone}/${prefix}`);
+    }
+  }
+
   async delete(zone: Zone, key: string): Promise<void> {
     try {
       await this.file(zone, key).delete({ ignoreNotFound: true });
@@ -290,25 +315,39 @@ export class GcsObjectStore implements ObjectStore {
     }
   }
 
-  async moveToArchive(zone: Exclude<Zone, 'archive'>, key: string): Promise<void> {
+  async moveToArchive(zone: Exclude<Zone, 'archive'>, key: string): Promise<ArchiveOutcome> {
     if ((zone as Zone) === 'archive') throw new PlatformError(ErrorType.InvalidInput, 'object is already archived');
     const source = this.file(zone, key);
     const target = this.file('archive', key);
-    let generation: string | number | undefined;
+    let meta: { generation?: string | number; size?: string | number; crc32c?: string };
     try {
-      [{ generation }] = await source.getMetadata();
+      [meta] = await source.getMetadata();
     } catch (err) {
       if (statusOf(err) !== 404) throw mapGcsError(err, `stat ${zone}/${key}`);
       // Source gone: a previous attempt copied and deleted it already.
       const [archived] = await target.exists().catch((e: unknown) => Promise.reject(mapGcsError(e, 'stat archive')));
-      if (archived) return;
+      if (archived) return 'already';
       throw mapGcsError(err, `moveToArchive ${zone}/${key}`);
     }
+    const generation = meta.generation;
     try {
+      // An archived copy with the same size and CRC32C is an earlier attempt's copy whose delete did not happen.
+      let archived: typeof meta | undefined;
+      try {
+        [archived] = await target.getMetadata();
+      } catch (err) {
+        if (statusOf(err) !== 404) throw err;
+      }
+      const identical =
+        archived !== undefined &&
+        meta.crc32c !== undefined &&
+        archived.crc32c === meta.crc32c &&
+        String(archived.size) === String(meta.size);
       // Copy exactly the generation we looked at, then delete only that generation: a newer write to the key
       // (a racing producer) is neither lost nor half-archived; the retry archives it.
-      await this.storage.bucket(this.options.buckets[zone]).file(key, { generation }).copy(target);
+      if (!identical) await this.storage.bucket(this.options.buckets[zone]).file(key, { generation }).copy(target);
       await source.delete({ ifGenerationMatch: generation });
+      return identical ? 'completed' : 'moved';
     } catch (err) {
       if (statusOf(err) === 412) {
         throw new PlatformError(ErrorType.TransientInfrastructure, `${zone}/${key} changed while archiving; retry`, {

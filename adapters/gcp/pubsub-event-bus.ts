@@ -1,7 +1,8 @@
 import { PubSub, type Topic } from '@google-cloud/pubsub';
 import { z } from 'zod';
 import { ErrorType, PlatformError } from '../errors';
-import type { EventBus, Probe } from '../ports';
+import type { EventBus, Probe, StreamBacklog } from '../ports';
+import { checkStreamName, checkStreamPattern, minEntryId } from '../stream-names';
 
 /** gRPC status codes the probe tells apart (numbers, so no grpc import is needed). */
 const NOT_FOUND = 5;
@@ -77,6 +78,26 @@ export class PubSubEventBus implements EventBus {
     } catch (error) {
       throw this.classify(error);
     }
+  }
+
+  /**
+   * Nothing to plan: Pub/Sub keeps unacknowledged messages for each subscription's `messageRetentionDuration` (set in
+   * infrastructure) and drops them itself; the platform has no stream to trim. Arguments are still checked, so a bad
+   * policy fails the same way on both platforms.
+   */
+  // eslint-disable-next-line @typescript-eslint/require-await -- async so a refused argument rejects, as on Redis
+  async expiredEntries(pattern: string, before: Date): Promise<StreamBacklog[]> {
+    checkStreamPattern(pattern);
+    minEntryId(before);
+    return [];
+  }
+
+  /** A no-op (see `expiredEntries`). */
+  // eslint-disable-next-line @typescript-eslint/require-await -- async so a refused argument rejects, as on Redis
+  async trimBefore(stream: string, before: Date): Promise<number> {
+    checkStreamName(stream);
+    minEntryId(before);
+    return 0;
   }
 
   async close(): Promise<void> {

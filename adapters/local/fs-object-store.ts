@@ -1,4 +1,5 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,7 +12,16 @@ import {
   parseManifest,
   type PartitionManifest,
 } from '../object-keys';
-import { ZONES, type ObjectStore, type PartitionFile, type PartitionSnapshot, type Probe, type Zone } from '../ports';
+import {
+  ZONES,
+  type ArchiveOutcome,
+  type ObjectInfo,
+  type ObjectStore,
+  type PartitionFile,
+  type PartitionSnapshot,
+  type Probe,
+  type Zone,
+} from '../ports';
 import { probeZones } from '../zone-probe';
 
 /** Commit marker inside a partition directory; `_`-prefixed so Spark and DuckDB globs skip it. */
@@ -20,11 +30,36 @@ const MARKER = '_SUCCESS';
 const isErrno = (err: unknown, ...codes: string[]): boolean =>
   codes.includes((err as NodeJS.ErrnoException | undefined)?.code ?? '');
 
+const exists = (file: string): Promise<boolean> =>
+  fs.stat(file).then(
+    () => true,
+    () => false,
+  );
+
+/** Writes into a directory another process may prune meanwhile (see `pruneEmptyDirs`): this many tries. */
+const DIR_RACE_ATTEMPTS = 5;
+
+async function sha256(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** Same size and same bytes; false when either file is missing. */
+async function sameContent(a: string, b: string): Promise<boolean> {
+  const [sa, sb] = await Promise.all([fs.stat(a).catch(() => undefined), fs.stat(b).catch(() => undefined)]);
+  if (!sa?.isFile() || !sb?.isFile() || sa.size !== sb.size) return false;
+  const [ha, hb] = await Promise.all([sha256(a), sha256(b)]).catch(() => ['a', 'b']);
+  return ha === hb;
+}
+
 /**
  * ObjectStore over local directories, one per zone. Objects are written to a hidden temp file then renamed (atomic
  * on POSIX). A partition is a directory: `replacePartition` fills a hidden temp directory, renames the live one
  * aside, renames the temp one into place and removes the old one, so a reader sees the old set, the new set, or for
- * an instant no directory (`readPartition` waits that instant out) — never half of one.
+ * an instant no directory (`readPartition` waits that instant out) — never half of one. Deleting or archiving an
+ * object removes the directories it leaves empty, as GCS has no empty prefixes; writers recreate a directory pruned
+ * under them.
  */
 export class FsObjectStore implements ObjectStore {
   private readonly zones: Record<Zone, string>;
@@ -57,14 +92,19 @@ export class FsObjectStore implements ObjectStore {
 
   /** Writes `write(tmp)` beside the target, then renames it into place. */
   private async atomicWrite(target: string, write: (tmp: string) => Promise<void>): Promise<void> {
-    await fs.mkdir(path.dirname(target), { recursive: true });
-    const tmp = this.tempBeside(target);
-    try {
-      await write(tmp);
-      await fs.rename(tmp, target);
-    } catch (err) {
-      await fs.rm(tmp, { force: true });
-      throw err;
+    for (let attempt = 1; ; attempt++) {
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      const tmp = this.tempBeside(target);
+      try {
+        await write(tmp);
+        await fs.rename(tmp, target);
+        return;
+      } catch (err) {
+        await fs.rm(tmp, { force: true });
+        // A delete elsewhere pruned the directory between our mkdir and the write: make it again.
+        if (attempt < DIR_RACE_ATTEMPTS && isErrno(err, 'ENOENT') && !(await exists(path.dirname(target)))) continue;
+        throw err;
+      }
     }
   }
 
@@ -74,18 +114,21 @@ export class FsObjectStore implements ObjectStore {
 
   async putIfAbsent(zone: Zone, key: string, body: Uint8Array): Promise<boolean> {
     const target = this.resolve(zone, key);
-    await fs.mkdir(path.dirname(target), { recursive: true });
-    const tmp = this.tempBeside(target);
-    await fs.writeFile(tmp, body);
-    try {
-      // link() fails with EEXIST instead of replacing: an atomic create-if-absent.
-      await fs.link(tmp, target);
-      return true;
-    } catch (err) {
-      if (isErrno(err, 'EEXIST')) return false;
-      throw err;
-    } finally {
-      await fs.rm(tmp, { force: true });
+    for (let attempt = 1; ; attempt++) {
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      const tmp = this.tempBeside(target);
+      try {
+        await fs.writeFile(tmp, body);
+        // link() fails with EEXIST instead of replacing: an atomic create-if-absent.
+        await fs.link(tmp, target);
+        return true;
+      } catch (err) {
+        if (isErrno(err, 'EEXIST')) return false;
+        if (attempt < DIR_RACE_ATTEMPTS && isErrno(err, 'ENOENT') && !(await exists(path.dirname(target)))) continue;
+        throw err;
+      } finally {
+        await fs.rm(tmp, { force: true });
+      }
     }
   }
 
@@ -147,14 +190,34 @@ export class FsObjectStore implements ObjectStore {
     return out.sort();
   }
 
+  async listObjects(zone: Zone, prefix: string): Promise<ObjectInfo[]> {
+    const out: ObjectInfo[] = [];
+    for (const key of await this.list(zone, prefix)) {
+      // bigint: nanosecond mtimes, so a rewrite within the same millisecond still changes the version.
+      const st = await fs.stat(this.resolve(zone, key), { bigint: true }).catch((err: unknown) => {
+        if (isErrno(err, 'ENOENT')) return undefined; // deleted since the walk
+        throw err;
+      });
+      if (!st) continue;
+      out.push({
+        key,
+        size: Number(st.size),
+        updated: new Date(Number(st.mtimeMs)).toISOString(),
+        version: `${st.ino}-${st.mtimeNs}`,
+      });
+    }
+    return out;
+  }
+
   async delete(zone: Zone, key: string): Promise<void> {
     await fs.rm(this.resolve(zone, key), { force: true });
+    await this.pruneEmptyDirs(zone, [key]);
   }
 
   async deletePrefix(zone: Zone, prefix: string): Promise<number> {
     if (prefix.length === 0) throw new PlatformError(ErrorType.InvalidInput, 'deletePrefix needs a non-empty prefix');
     const keys = await this.list(zone, prefix);
-    for (const key of keys) await this.delete(zone, key);
+    for (const key of keys) await fs.rm(this.resolve(zone, key), { force: true });
     await this.pruneEmptyDirs(zone, keys);
     return keys.length;
   }
@@ -247,25 +310,26 @@ export class FsObjectStore implements ObjectStore {
     }
   }
 
-  async moveToArchive(zone: Exclude<Zone, 'archive'>, key: string): Promise<void> {
+  async moveToArchive(zone: Exclude<Zone, 'archive'>, key: string): Promise<ArchiveOutcome> {
     if ((zone as Zone) === 'archive') throw new PlatformError(ErrorType.InvalidInput, 'object is already archived');
     const source = this.resolve(zone, key);
     const target = this.resolve('archive', key);
-    try {
-      await this.atomicWrite(target, (tmp) => fs.copyFile(source, tmp));
-    } catch (err) {
-      if (!isErrno(err, 'ENOENT')) throw err;
-      // Source gone: a previous attempt finished the copy and the delete.
-      if (
-        await fs.stat(target).then(
-          () => true,
-          () => false,
-        )
-      )
-        return;
-      throw this.notFound(zone, key, err);
+    // An identical archived copy means an earlier attempt copied and stopped before the delete: do not copy again.
+    let outcome: ArchiveOutcome = 'completed';
+    if (!(await sameContent(source, target))) {
+      outcome = 'moved';
+      try {
+        await this.atomicWrite(target, (tmp) => fs.copyFile(source, tmp));
+      } catch (err) {
+        if (!isErrno(err, 'ENOENT')) throw err;
+        // Source gone: a previous attempt finished the copy and the delete.
+        if (await exists(target)) return 'already';
+        throw this.notFound(zone, key, err);
+      }
     }
     await fs.rm(source, { force: true });
+    await this.pruneEmptyDirs(zone, [key]);
+    return outcome;
   }
 
   uri(zone: Zone, key: string): string {

@@ -134,9 +134,18 @@ def test_daily_passes_the_data_interval(dagbag):
 
 
 def test_retention_and_backfill_workflow_types(dagbag):
-    retention = dagbag.get_dag("data_retention_daily").get_task("run_data_retention")
+    dag = dagbag.get_dag("data_retention_daily")
+    retention = dag.get_task("run_data_retention")
     assert retention.workflow_type == "dataRetention"
     assert retention.workflow_id == "data-retention:{{ logical_date | ds }}"
+    assert retention.pipeline == "data-retention"
+    # The 04:00 run on 2026-12-01 (a trigger timetable: its logical date is the run time) applies retention as of it.
+    env = dag.get_template_env()
+    context = {"logical_date": datetime(2026, 12, 1, 4, tzinfo=UTC)}
+    assert env.from_string(retention.workflow_id).render(**context) == "data-retention:2026-12-01"
+    (argument,) = retention.arguments
+    rendered = {k: env.from_string(v).render(**context) if isinstance(v, str) else v for k, v in argument.items()}
+    assert rendered == {"asOf": "2026-12-01", "dryRun": False}
     backfill = dagbag.get_dag("user_analytics_backfill")
     run = backfill.get_task("run_user_analytics_backfill")
     assert run.workflow_type == "userAnalyticsBackfill"

@@ -1,6 +1,8 @@
+import { RETENTION_POLICY, type RetentionPolicy } from '../retention/policy';
 import type { Dataset } from '../warehouse/types';
 import { bigqueryTableJson } from './bigquery';
 import { duckdbDdl } from './duckdb';
+import { gcsLifecycleJson, LAKE_BUCKETS } from './gcs-lifecycle';
 import { GENERATED_MARKER, REGENERATE_HINT } from './marker';
 import { sparkSchemaJson } from './spark';
 
@@ -13,18 +15,25 @@ export interface GeneratedFile {
 export const DUCKDB_DDL_PATH = 'schema/generated/duckdb.sql';
 export const BIGQUERY_TABLES_DIR = 'infra/terraform/bigquery/tables';
 export const SPARK_SCHEMAS_DIR = 'jobs/schemas';
+export const GCS_LIFECYCLE_DIR = 'infra/terraform/gcs/lifecycle';
 
 /** Directories whose every `*.json` is generated: a JSON file there that is not generated is stale (orphan). */
-export const GENERATED_JSON_DIRS = [BIGQUERY_TABLES_DIR, SPARK_SCHEMAS_DIR];
+export const GENERATED_JSON_DIRS = [BIGQUERY_TABLES_DIR, SPARK_SCHEMAS_DIR, GCS_LIFECYCLE_DIR];
 
-function readme(title: string, body: string[], tables: string[]): string {
+function readme(
+  title: string,
+  body: string[],
+  tables: readonly string[],
+  hint = REGENERATE_HINT,
+  test = 'test/unit/schema-generators.test.ts',
+): string {
   return [
     `<!-- ${GENERATED_MARKER} -->`,
     '',
     `# ${title}`,
     '',
-    `Every \`*.json\` file here is ${GENERATED_MARKER}: ${REGENERATE_HINT}. \`npm run generate:check\` (and the unit`,
-    'test `test/unit/schema-generators.test.ts`) fail when these files are stale.',
+    `Every \`*.json\` file here is ${GENERATED_MARKER}: ${hint}. \`npm run generate:check\` (and the unit`,
+    `test \`${test}\`) fail when these files are stale.`,
     '',
     ...body,
     '',
@@ -33,8 +42,11 @@ function readme(title: string, body: string[], tables: string[]): string {
   ].join('\n');
 }
 
-/** Every generated file for `dataset`, in a stable order. Pure: the same dataset always gives the same bytes. */
-export function generateFiles(dataset: Dataset): GeneratedFile[] {
+/**
+ * Every generated file for `dataset` and the retention `policy`, in a stable order. Pure: the same inputs always give
+ * the same bytes.
+ */
+export function generateFiles(dataset: Dataset, policy: RetentionPolicy = RETENTION_POLICY): GeneratedFile[] {
   const names = dataset.tables.map((t) => t.name);
   return [
     { path: DUCKDB_DDL_PATH, content: duckdbDdl(dataset) },
@@ -66,6 +78,23 @@ export function generateFiles(dataset: Dataset): GeneratedFile[] {
           '`format: "json"` for string columns holding JSON text.',
         ],
         names,
+      ),
+    },
+    ...LAKE_BUCKETS.map((b) => ({ path: `${GCS_LIFECYCLE_DIR}/${b}.json`, content: gcsLifecycleJson(policy, b) })),
+    {
+      path: `${GCS_LIFECYCLE_DIR}/README.md`,
+      content: readme(
+        'GCS lifecycle rules of the lake buckets',
+        [
+          'One Cloud Storage lifecycle configuration per zone bucket (`{"rule": [...]}`, the JSON API shape that',
+          '`gcloud storage buckets update --lifecycle-file` also takes), read by `../main.tf`. They render the lake part of',
+          '`schema/retention/policy.ts` as a backstop: each rule fires `lifecycleGraceDays` after the `dataRetention`',
+          'workflow would have acted, never before it, and raw has no delete rule because lifecycle cannot copy objects',
+          'into the archive bucket (see `schema/generate/gcs-lifecycle.ts`).',
+        ],
+        LAKE_BUCKETS,
+        'edit schema/retention/policy.ts and run `npm run generate`',
+        'test/unit/retention-policy.test.ts',
       ),
     },
   ];

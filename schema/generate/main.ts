@@ -1,8 +1,11 @@
 /**
- * `npm run generate`: writes every dialect generated from schema/warehouse.
+ * `npm run generate`: writes every dialect generated from schema/warehouse, and the GCS lifecycle rules rendered from
+ * schema/retention.
  * `npm run generate:check`: writes nothing; exits 1 listing stale files (CI and the unit tests use the same check).
  */
 import path from 'node:path';
+import { checkRetention } from '../retention/check';
+import { RETENTION_POLICY } from '../retention/policy';
 import { userAnalytics } from '../warehouse/dataset';
 import { checkDataset } from '../warehouse/validate';
 import { generateFiles } from './files';
@@ -17,7 +20,13 @@ function main(argv: string[]): number {
     for (const p of problems) console.error(`  [${p.rule}] ${p.table}${p.column ? `.${p.column}` : ''}: ${p.message}`);
     return 1;
   }
-  const files = generateFiles(userAnalytics);
+  const drift = checkRetention(userAnalytics, RETENTION_POLICY);
+  if (drift.length > 0) {
+    console.error(`schema/retention and schema/warehouse disagree on ${drift.length} table(s); nothing generated:`);
+    for (const d of drift) console.error(`  ${d.table}: ${d.message}`);
+    return 1;
+  }
+  const files = generateFiles(userAnalytics, RETENTION_POLICY);
   if (argv.includes('--check')) {
     const stale = findStaleFiles(ROOT, files);
     if (stale.length === 0) {

@@ -1,4 +1,5 @@
 import { eventDate, eventId, nullable, occurredAt, personal, required, tenantId, userIdInFact } from './columns';
+import { WAREHOUSE_RETENTION_DAYS } from '../retention/policy';
 import type { Table } from './types';
 
 /**
@@ -6,9 +7,6 @@ import type { Table } from './types';
  * source tables. Every fact is partitioned by `event_date`, clustered by `tenant_id` first, and keyed by the
  * source id so re-running a day replaces the partition without duplicates.
  */
-
-/** Raw-ish event facts: kept a little over a year (year-over-year comparisons), then partitions expire. */
-const EVENT_RETENTION_DAYS = 400;
 
 export const factUserActivities: Table = {
   name: 'fact_user_activities',
@@ -34,7 +32,7 @@ export const factUserActivities: Table = {
   partitionColumn: 'event_date',
   clusterBy: ['tenant_id', 'feature', 'user_id'],
   requirePartitionFilter: true,
-  retentionDays: EVENT_RETENTION_DAYS,
+  retentionDays: WAREHOUSE_RETENTION_DAYS.fact_user_activities,
 };
 
 export const factSessionMetrics: Table = {
@@ -64,7 +62,7 @@ export const factSessionMetrics: Table = {
   partitionColumn: 'event_date',
   clusterBy: ['tenant_id', 'user_id'],
   requirePartitionFilter: true,
-  retentionDays: EVENT_RETENTION_DAYS,
+  retentionDays: WAREHOUSE_RETENTION_DAYS.fact_session_metrics,
 };
 
 export const factAuthEvents: Table = {
@@ -98,7 +96,7 @@ export const factAuthEvents: Table = {
   partitionColumn: 'event_date',
   clusterBy: ['tenant_id', 'event_type', 'user_id'],
   requirePartitionFilter: true,
-  retentionDays: EVENT_RETENTION_DAYS,
+  retentionDays: WAREHOUSE_RETENTION_DAYS.fact_auth_events,
 };
 
 export const factTeamCollaborations: Table = {
@@ -121,7 +119,7 @@ export const factTeamCollaborations: Table = {
   primaryKey: ['event_id'],
   partitionColumn: 'event_date',
   clusterBy: ['tenant_id', 'team_id', 'kind'],
-  retentionDays: EVENT_RETENTION_DAYS,
+  retentionDays: WAREHOUSE_RETENTION_DAYS.fact_team_collaborations,
 };
 
 export const factApiRequests: Table = {
@@ -147,7 +145,7 @@ export const factApiRequests: Table = {
   partitionColumn: 'event_date',
   clusterBy: ['tenant_id', 'endpoint', 'method'],
   requirePartitionFilter: true,
-  retentionDays: EVENT_RETENTION_DAYS,
+  retentionDays: WAREHOUSE_RETENTION_DAYS.fact_api_requests,
 };
 
 export const factPermissionChecks: Table = {
@@ -168,7 +166,7 @@ export const factPermissionChecks: Table = {
   partitionColumn: 'event_date',
   clusterBy: ['tenant_id', 'resource', 'permission'],
   requirePartitionFilter: true,
-  retentionDays: EVENT_RETENTION_DAYS,
+  retentionDays: WAREHOUSE_RETENTION_DAYS.fact_permission_checks,
 };
 
 export const facts: Table[] = [

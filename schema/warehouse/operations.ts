@@ -1,4 +1,5 @@
 import { eventDate, nullable, personal, required, tenantId, userIdInFact } from './columns';
+import { WAREHOUSE_RETENTION_DAYS } from '../retention/policy';
 import type { Table } from './types';
 
 /**
@@ -7,9 +8,7 @@ import type { Table } from './types';
  * overwrites its own row instead of adding one.
  */
 
-const OPERATIONS_RETENTION_DAYS = 730;
-/** Seven years: audit evidence outlives the data it describes. */
-const AUDIT_RETENTION_DAYS = 2555;
+// Retention (days a partition is kept) comes from schema/retention/policy.ts, like every table's.
 
 export const securityIncidents: Table = {
   name: 'security_incidents',
@@ -41,7 +40,7 @@ export const securityIncidents: Table = {
   primaryKey: ['incident_id'],
   partitionColumn: 'event_date',
   clusterBy: ['tenant_id', 'detector'],
-  retentionDays: OPERATIONS_RETENTION_DAYS,
+  retentionDays: WAREHOUSE_RETENTION_DAYS.security_incidents,
 };
 
 export const dqResults: Table = {
@@ -73,7 +72,7 @@ export const dqResults: Table = {
   primaryKey: ['run_id', 'check_name'],
   partitionColumn: 'logical_date',
   clusterBy: ['table_name', 'severity'],
-  retentionDays: OPERATIONS_RETENTION_DAYS,
+  retentionDays: WAREHOUSE_RETENTION_DAYS.dq_results,
 };
 
 export const auditLog: Table = {
@@ -100,7 +99,7 @@ export const auditLog: Table = {
   primaryKey: ['audit_id'],
   partitionColumn: 'event_date',
   clusterBy: ['tenant_id', 'action'],
-  retentionDays: AUDIT_RETENTION_DAYS,
+  retentionDays: WAREHOUSE_RETENTION_DAYS.audit_log,
 };
 
 export const pipelineRuns: Table = {
@@ -129,7 +128,7 @@ export const pipelineRuns: Table = {
   primaryKey: ['workflow_id', 'run_id'],
   partitionColumn: 'logical_date',
   clusterBy: ['pipeline', 'status'],
-  retentionDays: OPERATIONS_RETENTION_DAYS,
+  retentionDays: WAREHOUSE_RETENTION_DAYS.pipeline_runs,
 };
 
 export const operations: Table[] = [securityIncidents, dqResults, auditLog, pipelineRuns];

@@ -1,4 +1,5 @@
 import { nullable, reportDate, required, tenantId } from './columns';
+import { WAREHOUSE_RETENTION_DAYS } from '../retention/policy';
 import type { Table } from './types';
 
 /**
@@ -7,13 +8,10 @@ import type { Table } from './types';
  * They hold counts only, never a user id; small groups are folded as described per table.
  */
 
-/** Dashboards look back two years; older reporting partitions expire. */
-const REPORTING_RETENTION_DAYS = 730;
-
+/** Every reporting table: partitioned by day; retention per table from schema/retention/policy.ts. */
 const daily = {
   kind: 'reporting',
   partitionColumn: 'report_date',
-  retentionDays: REPORTING_RETENTION_DAYS,
 } as const;
 
 // User engagement dashboard
@@ -21,6 +19,7 @@ const daily = {
 export const rptEngagementDaily: Table = {
   ...daily,
   name: 'rpt_engagement_daily',
+  retentionDays: WAREHOUSE_RETENTION_DAYS.rpt_engagement_daily,
   description: 'Active users per tenant and day: DAU, WAU, MAU and stickiness.',
   columns: [
     reportDate(),
@@ -40,6 +39,7 @@ export const rptEngagementDaily: Table = {
 export const rptSessionDurationDaily: Table = {
   ...daily,
   name: 'rpt_session_duration_daily',
+  retentionDays: WAREHOUSE_RETENTION_DAYS.rpt_session_duration_daily,
   description: 'Session duration trend per tenant, device class and day (sessions started that day and ended).',
   columns: [
     reportDate(),
@@ -59,6 +59,7 @@ export const rptSessionDurationDaily: Table = {
 export const rptFeatureAdoptionDaily: Table = {
   ...daily,
   name: 'rpt_feature_adoption_daily',
+  retentionDays: WAREHOUSE_RETENTION_DAYS.rpt_feature_adoption_daily,
   description: 'Feature adoption per tenant, feature and day.',
   columns: [
     reportDate(),
@@ -79,6 +80,7 @@ export const rptFeatureAdoptionDaily: Table = {
 export const rptTenantGrowthDaily: Table = {
   ...daily,
   name: 'rpt_tenant_growth_daily',
+  retentionDays: WAREHOUSE_RETENTION_DAYS.rpt_tenant_growth_daily,
   description: 'Tenant growth per day: users and teams, created and removed.',
   columns: [
     reportDate(),
@@ -97,6 +99,7 @@ export const rptTenantGrowthDaily: Table = {
 export const rptUserDistributionDaily: Table = {
   ...daily,
   name: 'rpt_user_distribution_daily',
+  retentionDays: WAREHOUSE_RETENTION_DAYS.rpt_user_distribution_daily,
   description:
     'User distribution per tenant along one attribute at a time (country, region, timezone, job_title, status, ' +
     "role). Values held by fewer than 5 users are folded into '(other)' so no row singles out a person.",
@@ -114,6 +117,7 @@ export const rptUserDistributionDaily: Table = {
 export const rptTeamCompositionDaily: Table = {
   ...daily,
   name: 'rpt_team_composition_daily',
+  retentionDays: WAREHOUSE_RETENTION_DAYS.rpt_team_composition_daily,
   description: 'Team composition per team and role (from dim_team_members and dim_user_roles) at the end of the day.',
   columns: [
     reportDate(),
@@ -134,6 +138,7 @@ export const rptTeamCompositionDaily: Table = {
 export const rptSecurityDaily: Table = {
   ...daily,
   name: 'rpt_security_daily',
+  retentionDays: WAREHOUSE_RETENTION_DAYS.rpt_security_daily,
   description: 'Authentication health per tenant and day: failed logins and suspicious patterns.',
   columns: [
     reportDate(),
@@ -159,6 +164,7 @@ export const rptSecurityDaily: Table = {
 export const rptLoginFailuresDaily: Table = {
   ...daily,
   name: 'rpt_login_failures_daily',
+  retentionDays: WAREHOUSE_RETENTION_DAYS.rpt_login_failures_daily,
   description: 'Failed logins per tenant, failure reason and day.',
   columns: [
     reportDate(),
@@ -177,6 +183,7 @@ export const rptLoginFailuresDaily: Table = {
 export const rptApiPerformanceDaily: Table = {
   ...daily,
   name: 'rpt_api_performance_daily',
+  retentionDays: WAREHOUSE_RETENTION_DAYS.rpt_api_performance_daily,
   description: 'API latency percentiles and error rate per endpoint, method and day, across all tenants.',
   columns: [
     reportDate(),

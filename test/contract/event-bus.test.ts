@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { PubSub } from '@google-cloud/pubsub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorType, PlatformError } from '../../adapters/errors';
 import { PubSubEventBus } from '../../adapters/gcp/pubsub-event-bus';
 import { RedisEventBus } from '../../adapters/local/redis-event-bus';
+import { closeRedis } from '../../adapters/local/redis-client';
 import type { EventBus } from '../../adapters/ports';
 import { loadConfig } from '../../config';
 import {
@@ -22,6 +24,11 @@ interface Capabilities {
   namedDestination: boolean;
   /** Failures are typed PlatformErrors (the Redis adapter passes ioredis errors through). */
   typedErrors: boolean;
+  /**
+   * The platform trims streams past their window (Redis Streams). Pub/Sub cannot: subscriptions drop messages after
+   * their configured retention, so `expiredEntries` is empty and `trimBefore` a no-op there.
+   */
+  streamRetention: boolean;
 }
 
 interface Harness {
@@ -34,6 +41,11 @@ interface Harness {
   unreachable(port: number): EventBus;
   /** A bus whose destination does not exist (namedDestination only). */
   missingDestination?(): { bus: EventBus; named: RegExp };
+  /** Appends entries with explicit times to a stream (streamRetention only). */
+  append?(stream: string, entries: { at: number; fields: Record<string, string> }[]): Promise<void>;
+  /** A key of another type (streamRetention only). */
+  putString?(key: string): Promise<void>;
+  length?(stream: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -42,12 +54,21 @@ const TOPIC = 'hire10x-user-events';
 
 function redisHarness(): Promise<Harness> {
   const { redis } = loadConfig();
+  const admin = new RedisEventBus(redis).redis;
   return Promise.resolve({
-    capabilities: { namedDestination: false, typedErrors: false },
+    capabilities: { namedDestination: false, typedErrors: false, streamRetention: true },
     live: () => new RedisEventBus(redis),
     detail: /^Redis \d+\.\d+\.\d+ \(PONG\)$/,
     unreachable: (port) => new RedisEventBus({ host: '127.0.0.1', port }),
-    close: () => Promise.resolve(),
+    async append(stream, entries) {
+      let seq = 0;
+      for (const e of entries) await admin.xadd(stream, `${e.at}-${seq++}`, ...Object.entries(e.fields).flat());
+    },
+    async putString(key) {
+      await admin.set(key, 'not a stream');
+    },
+    length: (stream) => admin.xlen(stream),
+    close: () => closeRedis(admin),
   });
 }
 
@@ -62,7 +83,7 @@ async function pubSubHarness(emulator: RunningEmulator): Promise<Harness> {
   await admin.createTopic(TOPIC);
   await admin.close();
   return {
-    capabilities: { namedDestination: true, typedErrors: true },
+    capabilities: { namedDestination: true, typedErrors: true, streamRetention: false },
     live: () => new PubSubEventBus({ projectId: PROJECT, topic: TOPIC, apiEndpoint: emulator.endpoint }),
     detail: new RegExp(`^Pub/Sub topic projects/${PROJECT}/topics/${TOPIC} \\(\\d+ ms\\)$`),
     unreachable: (port) =>
@@ -134,6 +155,56 @@ describe.each(implementations)('EventBus contract: %s', (_name, makeHarness) => 
     expect(error).toBeInstanceOf(PlatformError);
     expect(error).toMatchObject({ type: ErrorType.NotFound, nonRetryable: true });
     expect((error as Error).message).toMatch(named);
+  });
+
+  describe('stream retention', () => {
+    const DAY = 86_400_000;
+    const now = Date.now();
+    const before = new Date(now - 7 * DAY);
+    const prefix = `events:contract-${randomUUID()}`;
+
+    it('counts the entries older than the bound per matching stream, then trims exactly those', async () => {
+      const bus = track(h.live());
+      if (h.capabilities.streamRetention) {
+        const old = (i: number) => ({ at: now - (20 - i) * DAY, fields: { user_id: `${i}`, kind: 'login' } });
+        await h.append!(`${prefix}:a`, [old(0), old(1), old(2), { at: now - DAY, fields: { user_id: '9' } }]);
+        await h.append!(`${prefix}:b`, [{ at: now - DAY, fields: { user_id: '8' } }]);
+        await h.append!(`${prefix}:c`, [old(3)]);
+        await h.putString!(`${prefix}:not-a-stream`);
+        // The entry exactly at the bound is kept: only ids below `<before>-0` are past it.
+        await h.append!(`${prefix}:c`, [{ at: before.getTime(), fields: { user_id: '7' } }]);
+      }
+      const planned = await bus.expiredEntries(`${prefix}:*`, before);
+      if (!h.capabilities.streamRetention) {
+        expect(planned).toEqual([]);
+        expect(await bus.trimBefore(`${prefix}:a`, before)).toBe(0);
+        return;
+      }
+      const payload = Buffer.byteLength('user_id0kindlogin');
+      expect(planned).toEqual([
+        { stream: `${prefix}:a`, entries: 3, bytes: 3 * payload },
+        { stream: `${prefix}:c`, entries: 1, bytes: payload },
+      ]);
+      expect(await bus.expiredEntries(`${prefix}:a`, before)).toEqual([planned[0]]);
+      expect(await bus.trimBefore(`${prefix}:a`, before)).toBe(3);
+      expect(await bus.trimBefore(`${prefix}:a`, before)).toBe(0);
+      expect(await bus.trimBefore(`${prefix}:c`, before)).toBe(1);
+      expect(await h.length!(`${prefix}:a`)).toBe(1);
+      expect(await h.length!(`${prefix}:c`)).toBe(1);
+      expect(await bus.expiredEntries(`${prefix}:*`, before)).toEqual([]);
+      expect(await bus.trimBefore(`${prefix}:missing`, before)).toBe(0);
+      const wrongType = await bus.trimBefore(`${prefix}:not-a-stream`, before).catch((e: unknown) => e);
+      expect(wrongType).toMatchObject({ type: ErrorType.InvalidInput, nonRetryable: true });
+    });
+
+    it.each(['events:[a]*', 'events:*:x', '*', '', 'events:a b'])('refuses the pattern %j', async (pattern) => {
+      const bus = track(h.live());
+      const err = await bus.expiredEntries(pattern, before).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(PlatformError);
+      expect(err).toMatchObject({ type: ErrorType.InvalidInput, nonRetryable: true });
+      const trim = await bus.trimBefore(pattern, before).catch((e: unknown) => e);
+      expect(trim).toMatchObject({ type: ErrorType.InvalidInput });
+    });
   });
 
   it('close() after use releases the connection, and a fresh bus works again', async () => {

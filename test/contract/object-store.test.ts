@@ -152,6 +152,29 @@ describe.each(harnesses)('ObjectStore contract: $name', ({ capabilities, missing
       expect(await store.list(zone, 'absent/')).toEqual([]);
     });
 
+    it('lists objects with their size, write time and a version that changes on rewrite', async () => {
+      const before = Date.now() - 60_000;
+      await store.put(zone, 'info/a.bin', text('12345'));
+      await store.put(zone, 'info/b/c.bin', new Uint8Array(0));
+      await store.put(zone, 'infox/d.bin', text('x'));
+      const listed = await store.listObjects(zone, 'info/');
+      expect(listed.map((o) => [o.key, o.size])).toEqual([
+        ['info/a.bin', 5],
+        ['info/b/c.bin', 0],
+      ]);
+      for (const o of listed) {
+        expect(Date.parse(o.updated)).toBeGreaterThan(before);
+        expect(o.updated).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+        expect(o.version).not.toBe('');
+      }
+      expect((await store.listObjects(zone, 'info')).map((o) => o.key)).toEqual(await store.list(zone, 'info'));
+      const [first] = listed;
+      expect((await store.listObjects(zone, 'info/a.bin'))[0]?.version).toBe(first?.version);
+      await store.put(zone, 'info/a.bin', text('12345'));
+      expect((await store.listObjects(zone, 'info/a.bin'))[0]?.version).not.toBe(first?.version);
+      expect(await store.listObjects(zone, 'absent/')).toEqual([]);
+    });
+
     it('deletes idempotently, and by prefix', async () => {
       await store.put(zone, 'del/1', text('x'));
       await store.delete(zone, 'del/1');
@@ -293,10 +316,29 @@ describe.each(harnesses)('ObjectStore contract: $name', ({ capabilities, missing
   describe.skipIf(Boolean(missing))('archive', () => {
     it('moves an object to the archive zone, idempotently', async () => {
       await store.put('processed', 'arch/x.parquet', text('payload'));
-      await store.moveToArchive('processed', 'arch/x.parquet');
-      await store.moveToArchive('processed', 'arch/x.parquet');
+      expect(await store.moveToArchive('processed', 'arch/x.parquet')).toBe('moved');
+      expect(await store.moveToArchive('processed', 'arch/x.parquet')).toBe('already');
       expect(str(await store.get('archive', 'arch/x.parquet'))).toBe('payload');
       await expectPlatformError(store.get('processed', 'arch/x.parquet'), ErrorType.NotFound);
+      expect(await store.list('processed', 'arch/')).toEqual([]);
+    });
+
+    it('recognises a copy an interrupted move left behind, and does not copy again', async () => {
+      // An earlier attempt copied the object and died before deleting the source.
+      await store.put('raw', 'arch/half/dt=2026-01-01/part-0.parquet', text('same bytes'));
+      await store.put('archive', 'arch/half/dt=2026-01-01/part-0.parquet', text('same bytes'));
+      const [copy] = await store.listObjects('archive', 'arch/half/');
+      expect(await store.moveToArchive('raw', 'arch/half/dt=2026-01-01/part-0.parquet')).toBe('completed');
+      const [after] = await store.listObjects('archive', 'arch/half/');
+      expect(after?.version).toBe(copy?.version);
+      expect(await store.list('raw', 'arch/half/')).toEqual([]);
+    });
+
+    it('overwrites an archived copy that differs from the source', async () => {
+      await store.put('raw', 'arch/stale/part-0.parquet', text('new content'));
+      await store.put('archive', 'arch/stale/part-0.parquet', text('old'));
+      expect(await store.moveToArchive('raw', 'arch/stale/part-0.parquet')).toBe('moved');
+      expect(str(await store.get('archive', 'arch/stale/part-0.parquet'))).toBe('new content');
     });
 
     it('reports NotFound when neither the object nor its archived copy exist', async () => {

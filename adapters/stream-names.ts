@@ -1,0 +1,37 @@
+import { ErrorType, PlatformError } from './errors';
+
+/**
+ * Stream names and patterns shared by every EventBus. A pattern is a literal stream name or a prefix ending in `*`
+ * (`events:*`): no other glob characters, so it means the same on Redis (`SCAN MATCH`) and can never widen by accident.
+ */
+const NAME = /^[A-Za-z0-9][A-Za-z0-9:._-]{0,255}$/;
+
+export function checkStreamName(stream: string): string {
+  if (!NAME.test(stream)) {
+    throw new PlatformError(
+      ErrorType.InvalidInput,
+      `invalid stream name ${JSON.stringify(stream)}: letters, digits and : . _ - only`,
+    );
+  }
+  return stream;
+}
+
+export function checkStreamPattern(pattern: string): string {
+  const literal = pattern.endsWith('*') ? pattern.slice(0, -1) : pattern;
+  if (!NAME.test(literal)) {
+    throw new PlatformError(
+      ErrorType.InvalidInput,
+      `invalid stream pattern ${JSON.stringify(pattern)}: a stream name, or a prefix of one followed by a single *`,
+    );
+  }
+  return pattern;
+}
+
+/** Entry ids below this one are older than `before` (Redis stream ids are `<ms>-<seq>`). */
+export function minEntryId(before: Date): string {
+  const ms = before.getTime();
+  if (!Number.isInteger(ms) || ms <= 0) {
+    throw new PlatformError(ErrorType.InvalidInput, `invalid stream retention bound ${String(before)}`);
+  }
+  return `${ms}-0`;
+}

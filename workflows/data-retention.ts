@@ -1,0 +1,238 @@
+import {
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { PublishActivities } from '../activities/publish';
+import type { RetentionActivities } from '../activities/retention';
+import { parseWorkflowInput } from './input';
+import { StageProgress } from './progress';
+import {
+  dataRetentionInput,
+  describeCounts,
+  EXECUTION_STAGES,
+  futureAsOfProblem,
+  RETENTION_PIPELINE,
+  RETENTION_STAGES,
+  retentionStatusQuery,
+  totalCounts,
+  type DataRetentionInput,
+  type DataRetentionResult,
+  type RetentionStage,
+  type RetentionStatus,
+  type RetentionTarget,
+} from './retention-contract';
+import { LogicalDate, Pipeline } from './search-attributes';
+
+const NON_RETRYABLE = ['InvalidInput', 'UnknownTable', 'UnknownColumn', 'PermissionDenied'];
+
+/** Listing every zone and counting expired partitions: minutes on a large lake; heartbeats between phases. */
+const planPolicy = {
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '2 minutes',
+  retry: {
+    initialInterval: '5 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '2 minutes',
+    maximumAttempts: 8,
+    nonRetryableErrorTypes: NON_RETRYABLE,
+  },
+} as const;
+/**
+ * Moves and deletes checkpoint after every batch and heartbeat every few seconds: a lost worker is noticed within
+ * the heartbeat timeout and the next attempt resumes from the last checkpoint. Many attempts, since each one only
+ * continues the previous one's work.
+ */
+const executePolicy = {
+  startToCloseTimeout: '6 hours',
+  heartbeatTimeout: '30 seconds',
+  retry: {
+    initialInterval: '5 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '2 minutes',
+    maximumAttempts: 20,
+    nonRetryableErrorTypes: NON_RETRYABLE,
+  },
+} as const;
+const recordPolicy = {
+  startToCloseTimeout: '10 minutes',
+  retry: {
+    initialInterval: '5 seconds',
+    backoffCoefficient: 2,
+    maximumAttempts: 8,
+    nonRetryableErrorTypes: NON_RETRYABLE,
+  },
+} as const;
+
+const { planRetention } = proxyActivities<RetentionActivities>(planPolicy);
+const { executeRetentionStage } = proxyActivities<RetentionActivities>(executePolicy);
+const { recordRetentionRun } = proxyActivities<RetentionActivities>(recordPolicy);
+const { notify } = proxyActivities<PublishActivities>(recordPolicy);
+
+function describe(err: unknown): { type: string; message: string } {
+  let e: unknown = err;
+  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
+  const type = e instanceof ApplicationFailure ? (e.type ?? 'Error') : e instanceof Error ? e.name : 'Error';
+  return { type, message: e instanceof Error ? e.message : String(e) };
+}
+
+/**
+ * Enforces the retention policies (schema/retention/policy.ts) as of one day: plan (every zone, the warehouse, the
+ * event streams; written as a document whose key is all the history holds), then, unless a dry run, execute that
+ * plan stage by stage — archive raw partitions, delete processed ones, sweep scratch areas, delete archived ones,
+ * delete expired warehouse partitions, trim streams — and record the run (pipeline_runs, audit_log). Idempotent: a
+ * retried stage resumes from its checkpoint, and a second run on the same day finds nothing to do.
+ */
+export async function dataRetention(raw: DataRetentionInput): Promise<DataRetentionResult> {
+  const input = parseWorkflowInput('dataRetention', dataRetentionInput, raw);
+  const future = futureAsOfProblem(input.asOf, new Date(Date.now()));
+  if (future) {
+    throw ApplicationFailure.create({
+      type: 'InvalidInput',
+      nonRetryable: true,
+      message: `dataRetention input: ${future}`,
+    });
+  }
+  const info = workflowInfo();
+  const startedAt = new Date(Date.now()).toISOString();
+  upsertSearchAttributes([
+    { key: Pipeline, value: RETENTION_PIPELINE },
+    { key: LogicalDate, value: input.asOf },
+  ]);
+  const stages: readonly RetentionStage[] = input.dryRun ? ['plan'] : RETENTION_STAGES;
+  const progress = new StageProgress<RetentionStage>(
+    stages,
+    `${RETENTION_PIPELINE} as of ${input.asOf}${input.dryRun ? ' (dry run)' : ''}`,
+  );
+  const status: RetentionStatus = {
+    asOf: input.asOf,
+    dryRun: input.dryRun,
+    stages: stages.map((stage) => ({ stage, state: 'pending' })),
+  };
+  setHandler(retentionStatusQuery, () => status);
+  const row = (stage: RetentionStage) => status.stages.find((s) => s.stage === stage)!;
+  const begin = (stage: RetentionStage, note?: string) => {
+    row(stage).state = 'running';
+    progress.start(stage, note);
+  };
+  const end = (stage: RetentionStage, note: string) => {
+    row(stage).state = 'done';
+    progress.finish(stage, note);
+  };
+
+  const executed: RetentionTarget[] = [];
+  let planned: RetentionTarget[] = [];
+  let planKey: string | undefined;
+  let recognised = 0;
+  let vanished = 0;
+  const resumed: DataRetentionResult['resumed'] = [];
+  try {
+    begin('plan');
+    const plan = await planRetention.executeWithOptions(
+      { ...planPolicy, summary: `plan retention as of ${input.asOf}` },
+      [{ asOf: input.asOf, workflowId: info.workflowId, runId: info.runId, dryRun: input.dryRun }],
+    );
+    planKey = plan.planKey;
+    planned = plan.targets;
+    status.planKey = planKey;
+    for (const s of status.stages) {
+      const mine = planned.filter((t) => t.stage === s.stage);
+      if (mine.length) s.planned = totalCounts(mine);
+    }
+    end('plan', `${input.dryRun ? 'would act on ' : ''}${describeCounts(totalCounts(planned))}`);
+    const result = (): DataRetentionResult => ({
+      workflowId: info.workflowId,
+      runId: info.runId,
+      asOf: input.asOf,
+      dryRun: input.dryRun,
+      planKey: plan.planKey,
+      planned,
+      executed,
+      recognised,
+      vanished,
+      resumed,
+      stageMs: progress.durations(),
+    });
+    if (input.dryRun) return result();
+
+    for (const stage of EXECUTION_STAGES) {
+      const mine = planned.filter((t) => t.stage === stage);
+      if (mine.length === 0) {
+        begin(stage);
+        end(stage, 'nothing past retention');
+        continue;
+      }
+      begin(stage, describeCounts(totalCounts(mine)));
+      const done = await executeRetentionStage.executeWithOptions(
+        { ...executePolicy, summary: `${stage}: ${describeCounts(totalCounts(mine))}` },
+        [{ planKey: plan.planKey, stage, batchSize: input.options.batchSize }],
+      );
+      executed.push(...done.targets);
+      recognised += done.recognised;
+      vanished += done.vanished;
+      if (done.resumedFrom) resumed.push({ stage, ...done.resumedFrom });
+      row(stage).executed = totalCounts(done.targets);
+      const extra = [
+        done.recognised ? `${done.recognised} already moved` : '',
+        done.vanished ? `${done.vanished} vanished` : '',
+      ].filter(Boolean);
+      end(stage, [describeCounts(totalCounts(done.targets)), ...extra].join('; '));
+    }
+
+    begin('report');
+    await recordRetentionRun({
+      workflowId: info.workflowId,
+      runId: info.runId,
+      asOf: input.asOf,
+      startedAt,
+      status: 'succeeded',
+      planKey: plan.planKey,
+      planned,
+      executed,
+      recognised,
+      vanished,
+    });
+    end('report', 'pipeline_runs and audit_log');
+    return result();
+  } catch (err) {
+    const stage = progress.current();
+    const { type, message } = describe(err);
+    if (stage) {
+      row(stage).state = 'failed';
+      progress.fail(stage, `${type}: ${message}`.slice(0, 300));
+    }
+    if (!input.dryRun) {
+      // Recording the failure must not be skipped by a cancellation, nor mask the original error.
+      await CancellationScope.nonCancellable(async () => {
+        const state = isCancellation(err) ? 'cancelled' : 'failed';
+        await recordRetentionRun({
+          workflowId: info.workflowId,
+          runId: info.runId,
+          asOf: input.asOf,
+          startedAt,
+          status: state,
+          planKey,
+          planned,
+          executed,
+          recognised,
+          vanished,
+          error: { type, message: message.slice(0, 2000) },
+        });
+        if (state === 'failed') {
+          await notify({
+            severity: 'error',
+            title: `${RETENTION_PIPELINE} as of ${input.asOf} failed${stage ? ` in ${stage}` : ''}`,
+            text: `${type}: ${message}`,
+            workflowId: info.workflowId,
+            runId: info.runId,
+          });
+        }
+      }).catch(() => undefined);
+    }
+    throw err;
+  }
+}
