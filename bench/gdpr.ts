@@ -8,18 +8,17 @@
  * lake + DuckDB directory, task queues and worker process, against the platform the configuration points at:
  *   SOURCE_DB_NAME=bench_medium npm run bench:gdpr -- [--burst 100] [--date YYYY-MM-DD]
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
 import { startDaily } from '../cli/run-daily';
 import { migrate } from '../schema/source/migrate';
-import { loadConfig, PROJECT_ROOT } from '../config';
+import { loadConfig } from '../config';
 import { dataConverterFromConfig } from '../security/data-converter';
+import { startBenchWorker } from './worker-process';
 import { erasureApi } from '../test/helpers/erasure-api';
 import type { ErasureStatus } from '../workflows/gdpr-contract';
 
@@ -52,20 +51,6 @@ async function admin(sql: string): Promise<void> {
   }
 }
 
-function startWorker(): Promise<() => void> {
-  const child = spawn(
-    process.execPath,
-    [path.join(PROJECT_ROOT, 'bin/analytics.js'), 'worker', '--task-queue-prefix', PREFIX],
-    { env: { ...env, LOG_LEVEL: 'INFO' }, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  return new Promise((resolve, reject) => {
-    readline.createInterface({ input: child.stdout }).on('line', (l) => {
-      if (l.includes('"worker started"')) resolve(() => child.kill('SIGTERM'));
-    });
-    child.once('exit', (code) => reject(new Error(`worker exited ${code}`)));
-  });
-}
-
 const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -90,7 +75,7 @@ async function main(): Promise<void> {
     );
     const day = values.date ?? busiest[0]?.day;
     if (!day) throw new Error('no events: seed the database first');
-    stop = await startWorker();
+    stop = await startBenchWorker(env, PREFIX);
     console.log(`daily pipeline for ${day} (puts the data in every zone)`);
     const t0 = Date.now();
     const daily = await startDaily(

@@ -8,17 +8,16 @@
  *   SOURCE_DB_NAME=bench_medium npx tsx bench/pipeline.ts [--date YYYY-MM-DD]
  * (seed first: createdb bench_medium; SOURCE_DB_NAME=bench_medium npx analytics seed --scale medium --days 7)
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
 import { startDaily } from '../cli/run-daily';
-import { loadConfig, PROJECT_ROOT } from '../config';
+import { loadConfig } from '../config';
 import { dataConverterFromConfig } from '../security/data-converter';
+import { startBenchWorker } from './worker-process';
 
 const { values } = parseArgs({ options: { date: { type: 'string' } } });
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-pipeline-'));
@@ -35,23 +34,6 @@ async function busiestDay(): Promise<string> {
   await db.end();
   if (!rows[0]) throw new Error('no events: seed the database first');
   return rows[0].day;
-}
-
-function startWorker(): Promise<() => void> {
-  const child = spawn(
-    process.execPath,
-    [path.join(PROJECT_ROOT, 'bin/analytics.js'), 'worker', '--task-queue-prefix', PREFIX],
-    {
-      env: { ...env, LOG_LEVEL: 'INFO' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  return new Promise((resolve, reject) => {
-    readline.createInterface({ input: child.stdout }).on('line', (l) => {
-      if (l.includes('"worker started"')) resolve(() => child.kill('SIGTERM'));
-    });
-    child.once('exit', (code) => reject(new Error(`worker exited ${code}`)));
-  });
 }
 
 /** Length of the union of intervals (ms). */
@@ -71,7 +53,7 @@ function unionMs(intervals: [number, number][]): number {
 
 async function main(): Promise<void> {
   const day = values.date ?? (await busiestDay());
-  const stop = await startWorker();
+  const stop = await startBenchWorker(env, PREFIX);
   const connection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({
     connection,

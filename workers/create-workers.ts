@@ -93,7 +93,7 @@ export function createActivities(
         return Number(ttl?.seconds ?? 0) * 1000 + Math.floor((ttl?.nanos ?? 0) / 1e6);
       },
     }),
-    ...createRetentionActivities({ store, warehouse, bus: adapters.bus, dataset, lock }),
+    ...createRetentionActivities({ store, warehouse, bus: adapters.bus, dataset, lock, metrics }),
     ...createExtractActivities({ source, store }),
     ...createTransformActivities({ spark, store }),
     ...createLoadActivities({ store, warehouse, dataset }),

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ErrorType, isPlatformError, PlatformError } from '../../adapters/errors';
-import type { EventBus, ObjectStore, Warehouse } from '../../adapters/ports';
+import type { EventBus, ObjectStore, PipelineMetrics, Warehouse } from '../../adapters/ports';
 import { dayStart, retentionCutoff } from '../../schema/retention/days';
 import { RETENTION_POLICY, type RetentionPolicy } from '../../schema/retention/policy';
 import type { Dataset } from '../../schema/warehouse/types';
@@ -83,6 +83,8 @@ export function createRetentionActivities(deps: {
   /** @default RETENTION_POLICY */
   policy?: RetentionPolicy;
   scratchDir?: string;
+  /** Records the last success (the watchdog's gauge). */
+  metrics?: PipelineMetrics;
 }) {
   const policy = deps.policy ?? RETENTION_POLICY;
 
@@ -250,6 +252,7 @@ export function createRetentionActivities(deps: {
           ],
           `${run.workflowId}/${run.runId}:audit_log`,
         );
+        if (run.status === 'succeeded') deps.metrics?.lastSuccess('data-retention', new Date(now));
       });
     },
   };

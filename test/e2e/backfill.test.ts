@@ -21,6 +21,8 @@ import { seedDay, type SeededDay } from '../helpers/seeded-day';
 import { createTestWorkerEnv, type TestWorkerEnv } from '../helpers/temporal';
 import { warehouseChecksums } from '../helpers/warehouse-checksums';
 import { startWebhookReceiver } from '../helpers/webhook-receiver';
+import { writeDecodedHistory } from '../helpers/decoded-history';
+import { payloadCodecFromConfig } from '../../security/codec';
 
 /**
  * Operations end to end, with Spark: a three-day backfill through the CLI where one day fails (the User Module started
@@ -46,6 +48,11 @@ let cliEnv: Record<string, string>;
 let stopWorkers: () => Promise<void>;
 
 const notificationsAbout = (needle: string) => receiver.received.filter((n) => n.text.includes(needle));
+/** `RECORD_HISTORY_DIR=test/histories` writes the decoded histories the replay test keeps (synthetic data only). */
+const recordHistory = async (workflowId: string, name: string) => {
+  const dir = process.env.RECORD_HISTORY_DIR;
+  if (dir) await writeDecodedHistory(env.client, payloadCodecFromConfig(env.config), workflowId, `${dir}/${name}.json`);
+};
 
 beforeAll(async () => {
   env = await createTestWorkerEnv();
@@ -139,6 +146,10 @@ describe('operations end to end', () => {
         expect(sla, d).toHaveLength(1);
         expect(sla[0]?.text).toMatch(/SLA missed: in `(extract|transform|load|quality)` for \d+ min/);
       }
+      const backfillId = /^(user-analytics-backfill:\S+): http/m.exec(res.stderr)?.[1];
+      expect(backfillId).toBeDefined();
+      await recordHistory(backfillId ?? '', 'user-analytics-backfill');
+      await recordHistory(dailyWorkflowId(D1), 'user-analytics-daily-sla-timer');
       // The failure notification carries the reset command.
       const failure = notificationsAbout(`user-analytics-daily ${D3} failed in quality`);
       expect(failure).toHaveLength(1);
@@ -262,7 +273,7 @@ describe('operations end to end', () => {
         // An hour after D4's deadline (D4+1 06:00), looking back over D1..D4+1 (whose deadline is a day away).
         args: [{ now: `${addDays(D4, 1)}T07:00:00Z`, lookbackDays: 4, pipelines: ['user-analytics-daily'] }],
       });
-      return (await handle.result()) as PipelineWatchdogResult;
+      return { ...((await handle.result()) as PipelineWatchdogResult), workflowId: handle.workflowId };
     };
     const first = await watch();
     const byDay = Object.fromEntries(first.checks.map((c) => [c.logicalDate, c]));
@@ -272,6 +283,7 @@ describe('operations end to end', () => {
     expect(byDay[D4]).toMatchObject({ status: 'NOT_STARTED', onTime: false });
     expect(first.checks.map((c) => c.logicalDate)).toEqual([D1, D2, D3, D4]);
     expect(first.misses.map((m) => [m.logicalDate, m.kind, m.notified])).toEqual([[D4, 'not_started', true]]);
+    await recordHistory(first.workflowId, 'pipeline-watchdog');
     const second = await watch();
     expect(second.misses.map((m) => [m.logicalDate, m.notified])).toEqual([[D4, false]]);
     expect(notificationsAbout(`SLA missed: user-analytics-daily ${D4}`)).toHaveLength(1);

@@ -1,0 +1,25 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import readline from 'node:readline';
+import { PROJECT_ROOT } from '../config';
+
+/**
+ * An `analytics worker` in a child process on task queues of its own (`--task-queue-prefix`), as benchmarks run it so
+ * they never disturb the demo platform's worker; resolves with a stop function once the worker reports it is polling.
+ */
+export function startBenchWorker(env: NodeJS.ProcessEnv, prefix: string): Promise<() => void> {
+  const child = spawn(
+    process.execPath,
+    [path.join(PROJECT_ROOT, 'bin/analytics.js'), 'worker', '--task-queue-prefix', prefix],
+    {
+      env: { ...env, LOG_LEVEL: 'INFO' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  return new Promise((resolve, reject) => {
+    readline.createInterface({ input: child.stdout }).on('line', (l) => {
+      if (l.includes('"worker started"')) resolve(() => child.kill('SIGTERM'));
+    });
+    child.once('exit', (code) => reject(new Error(`worker exited ${code}`)));
+  });
+}
