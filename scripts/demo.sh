@@ -21,6 +21,15 @@ done
 step "headline dashboard numbers"
 analytics report
 
+first="$(echo "$days" | head -1)"
+last="$(echo "$days" | tail -1)"
+step "backfill dry run over the seeded days ($first … $last): which days a backfill would run"
+analytics backfill --from "$first" --to "$last" --mode missing --dry-run --wait
+step "data retention dry run as of today: what would be archived or deleted (nothing changes)"
+analytics retention run --as-of "$(date -u +%F)" --dry-run --wait
+step "the watchdog: expected runs of the last 2 days past their deadline (no Composer here, so nothing starts them)"
+analytics watchdog --lookback-days 2
+
 step "GDPR: the HTTP API (also the Web UI's codec endpoint), an API key, one erasure through the API"
 analytics dev up --api
 keyfile=".data/secrets/demo-api-key"
@@ -48,6 +57,8 @@ Temporal Web UI (the pipeline monitor): $ui
   daily runs:  $ui/namespaces/default/workflows?query=Pipeline%3D%22user-analytics-daily%22
   failed runs: $ui/namespaces/default/workflows?query=ExecutionStatus%3D%22Failed%22
   erasures:    $ui/namespaces/default/workflows?query=Pipeline%3D%22gdpr-erasure%22
+  one day:     $ui/namespaces/default/workflows?query=LogicalDate%3D%22$last%22
+  watchdog:    $ui/namespaces/default/schedules/pipeline-watchdog
 GDPR API: http://127.0.0.1:${API_PORT:-8080}/openapi.json (key in $keyfile; npx analytics gdpr --help)
 Query the warehouse:  npx analytics warehouse query "select * from user_analytics.rpt_engagement_daily limit 5"
 The platform keeps running so you can explore it. Stop everything it started with: npm run down

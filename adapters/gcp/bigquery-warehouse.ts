@@ -73,6 +73,8 @@ export interface BigQueryCapabilities {
   nativeMerge: boolean;
   /** New NULLABLE columns can be added to an existing table. */
   addColumns: boolean;
+  /** A query job's `defaultDataset` resolves unqualified table names. */
+  defaultDataset: boolean;
 }
 
 export interface BigQueryWarehouseOptions {
@@ -217,6 +219,7 @@ export class BigQueryWarehouse implements Warehouse {
     tableBytes: false,
     nativeMerge: false,
     addColumns: false,
+    defaultDataset: false,
   };
 
   readonly client: BigQuery;

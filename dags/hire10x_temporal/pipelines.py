@@ -52,6 +52,8 @@ triggerer. The pipeline itself (extract, transform, load, checks) runs and is mo
 - **All runs in the Temporal UI:** [{pipeline}]({pipeline_runs_url(pipeline)})
 - **This run:** the task's XComs `temporal_url`, `workflow_id`, `run_id` (also in the task log).
 - **Re-running:** clearing the task re-attaches to the workflow if it is running or succeeded; a failed,
-  timed-out or terminated workflow is started again. To redo a successful day, reset it in the Temporal UI or run
-  `user_analytics_backfill`.
+  timed-out or terminated workflow is started again. To redo a successful day, trigger `user_analytics_backfill`
+  with `mode: all` for that day (or `analytics run daily --date D --rerun`); to re-run a failed day from its failed
+  stage after a fix, `analytics run reset --date D --from-stage <stage>` (the stage table in the Temporal UI shows
+  each stage's reset point).
 """

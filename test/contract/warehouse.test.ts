@@ -83,6 +83,7 @@ const ALL: Capabilities = {
   tableBytes: true,
   nativeMerge: true,
   addColumns: true,
+  defaultDataset: true,
 };
 
 const fakeGcs = findEmulator(fakeGcsBinary);
@@ -454,6 +455,32 @@ describe.each(harnesses)('Warehouse contract: $name', ({ capabilities, missing, 
         f: 1.25,
       });
       expect(rows).toEqual([{ d: '2026-01-31', n_null: true, b: true, f: 1.25 }]);
+    });
+
+    it.runIf(capabilities.defaultDataset)('resolves unqualified table names in the default dataset', async () => {
+      await warehouse.replacePartition({
+        dataset,
+        table: FACT,
+        date: DAY1,
+        parquetFiles: await load(factRows(DAY1, 3, 'default-dataset')),
+        jobKey: 'default-dataset',
+      });
+      const qualified = await warehouse.query('SELECT count(*) AS n FROM contract_ua.fact_events');
+      const unqualified = await warehouse.query(
+        'SELECT count(*) AS n FROM fact_events',
+        {},
+        { defaultDataset: 'contract_ua' },
+      );
+      expect(unqualified).toEqual(qualified);
+      expect(Number(qualified[0]?.n)).toBeGreaterThan(0);
+    });
+
+    it('refuses a default dataset that is not an identifier', async () => {
+      await expectPlatformError(
+        warehouse.query('SELECT 1 AS a', {}, { defaultDataset: "x'; DROP TABLE y; --" }),
+        ErrorType.InvalidInput,
+        'dataset',
+      );
     });
 
     it('refuses missing and unused parameters', async () => {
