@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs every tool the project needs, idempotently, into a per-user cache keyed by version.
 #   scripts/bootstrap.sh            core: node modules, Temporal CLI, PostgreSQL, Redis, Python venv
-#   scripts/bootstrap.sh --emulators  also the GCP emulators the contract suites use
+#   scripts/bootstrap.sh --emulators  also what only the test suite needs: the GCP emulators, Chromium for the UI tests
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
@@ -82,6 +82,8 @@ if [ "$WITH_EMULATORS" = 1 ]; then
   fi
   CGO_ENABLED=1 CC=clang CXX=clang++ go_module_tool bigquery-emulator "$ROOT/scripts/go-tools/bigquery-emulator" \
     "$BIGQUERY_EMULATOR_VERSION" bigquery-emulator "$BIGQUERY_EMULATOR_MODULE"
+  have chromium || apt_install "Chromium (the Web UI tests)" "$DEBIAN_PACKAGES_CHROMIUM"
+  info "$(chromium --version 2>/dev/null | head -1)"
   have java || die "Java 17 is needed for the Pub/Sub emulator." "apt-get install -y openjdk-17-jre-headless"
   # The emulator jar ships only in Google's apt repository, so it is checked, not installed.
   if dpkg -L google-cloud-cli-pubsub-emulator 2>/dev/null | grep -q 'cloud-pubsub-emulator-.*-all\.jar$' ||

@@ -25,6 +25,7 @@ interface StageRow {
   note?: string;
   resetEventId?: number;
 }
+export const RESET_HINT = '_Reset point: the event to pick in Reset to run a stage again._';
 const ICON: Record<StageState, string> = { pending: '⏳', running: '▶️', done: '✅', failed: '❌', skipped: '⏭️' };
 
 /**
@@ -37,8 +38,8 @@ export class StageProgress<S extends string> {
   constructor(
     stages: readonly S[],
     private readonly title: string,
-    /** A line under the table (how to reset, a link); also keeps the UI's details pane from clipping the last row. */
-    private readonly footer = '',
+    /** A short line under the table. */
+    private readonly footer = RESET_HINT,
   ) {
     for (const s of stages) this.rows.set(s, { state: 'pending' });
     this.render();
@@ -126,7 +127,11 @@ export class StageProgress<S extends string> {
         '|---|---|---|---|---|',
         ...lines,
         '',
-        this.footer || '_Reset point: the event id to pick in Reset to re-run that stage and the ones after it._',
+        this.footer,
+        // The Web UI (2.42) sizes the details iframe to the body without its margins and cuts ~30 px off the bottom:
+        // a last, empty paragraph takes the cut, so every row and the footer stay visible.
+        '',
+        '&nbsp;',
       ].join('\n'),
     );
   }

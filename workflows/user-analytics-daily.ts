@@ -196,11 +196,7 @@ export async function userAnalyticsDaily(raw: UserAnalyticsDailyInput): Promise<
     { key: Pipeline, value: DAILY_PIPELINE },
     { key: LogicalDate, value: date },
   ]);
-  const progress = new StageProgress<DailyStage>(
-    DAILY_STAGES,
-    `${DAILY_PIPELINE} ${date}`,
-    `_Reset point: the event id to pick in Reset to re-run that stage and those after it, or \`analytics run reset --date ${date} --from-stage <stage> --reason …\`._`,
-  );
+  const progress = new StageProgress<DailyStage>(DAILY_STAGES, `${DAILY_PIPELINE} ${date}`);
   setHandler(stagesQuery, () => progress.snapshot());
   // Runs recorded before the SLA timer existed replay without it.
   const deadline = patched('sla-timer') ? await watchDeadline(date, progress) : undefined;
