@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isAlive } from '../../cli/dev/process';
 import type { PlatformStatus } from '../../cli/dev/supervisor';
@@ -54,6 +55,9 @@ describe('analytics dev up | status | down', () => {
     const again = cli(env, 'dev', 'up');
     expect(again.status, again.stderr).toBe(0);
     expect(again.stderr.match(/already running/g)).toHaveLength(3);
+    // The watchdog's schedule was created once; applying it again changed nothing.
+    expect(first.stderr).toContain('temporal: schedule pipeline-watchdog created');
+    expect(again.stderr).not.toContain('schedule pipeline-watchdog');
 
     // Record a workflow, crash the server, bring it back: the SQLite history must survive.
     const workflowId = `dev-platform-history-${Date.now()}`;
@@ -64,6 +68,16 @@ describe('analytics dev up | status | down', () => {
       workflowId,
       args: [{}],
     });
+    // A data file from before LogicalDate became a Keyword: the next `dev up` must re-register it.
+    const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
+    await connection.operatorService.removeSearchAttributes({
+      namespace: 'default',
+      searchAttributes: ['LogicalDate'],
+    });
+    await connection.operatorService.addSearchAttributes({
+      namespace: 'default',
+      searchAttributes: { LogicalDate: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME },
+    });
     await connection.close();
     const temporalPid = status.services.temporal.pid!;
     process.kill(temporalPid, 'SIGKILL');
@@ -71,9 +85,12 @@ describe('analytics dev up | status | down', () => {
     const restarted = cli(env, 'dev', 'up');
     expect(restarted.status, restarted.stderr).toBe(0);
     expect(restarted.stderr).toMatch(/temporal: healthy/);
+    expect(restarted.stderr).toContain('temporal: search attribute LogicalDate re-registered as Keyword');
     const conn2 = await Connection.connect({ address: env.TEMPORAL_ADDRESS! });
     const described = await new Client({ connection: conn2, dataConverter }).workflow.getHandle(workflowId).describe();
     expect(described.workflowId).toBe(workflowId);
+    const attributes = await conn2.operatorService.listSearchAttributes({ namespace: 'default' });
+    expect(attributes.customAttributes?.LogicalDate).toBe(IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
     await conn2.close();
 
     // An unrelated process must survive `dev down`.
