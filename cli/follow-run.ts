@@ -1,6 +1,6 @@
 import { type Client, WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
 import { type Config } from '../config';
+import { describeFailure } from '../workflows/failures';
 import type { StageSnapshot } from '../workflows/progress';
 import { stagesQuery } from '../workflows/queries';
 import { Stage } from '../workflows/search-attributes';
@@ -17,13 +17,6 @@ export interface DecodedFailure {
   resetCommand?: string;
 }
 
-/** The innermost failure in a cause chain (an activity's own error sits under ActivityFailure). */
-function innermost(err: unknown): Error {
-  let e = err as Error;
-  while (e.cause instanceof Error) e = e.cause;
-  return e;
-}
-
 /** What went wrong, read the way an engineer needs it: stage, type, message, the UI link, the reset command. */
 export async function decodeFailure(
   client: Client,
@@ -31,13 +24,7 @@ export async function decodeFailure(
   ids: { workflowId: string; runId: string; logicalDate: string },
   err: unknown,
 ): Promise<DecodedFailure> {
-  const inner = innermost(err);
-  const type =
-    inner instanceof ApplicationFailure
-      ? (inner.type ?? 'ApplicationFailure')
-      : inner instanceof TemporalFailure
-        ? inner.constructor.name
-        : inner.name;
+  const { type, message } = describeFailure(err);
   let stage: string | undefined;
   try {
     const description = await client.workflow.getHandle(ids.workflowId, ids.runId).describe();
@@ -49,7 +36,7 @@ export async function decodeFailure(
   return {
     stage,
     type,
-    message: inner.message,
+    message,
     url: workflowUrl(config, ids.workflowId, ids.runId),
     resetCommand: stage
       ? `analytics run reset --date ${ids.logicalDate} --from-stage ${stage} --reason "<what was fixed>"`

@@ -55,17 +55,10 @@ export interface CreateWorkersOptions {
 export function createActivities(
   adapters: Adapters,
   clientConnection: Connection,
-  options: {
-    namespace: string;
-    uiUrl: string;
-    dataset?: Dataset;
-    qualityChecks?: QualityCheck[];
-    lock?: Lock;
-    sla?: Record<string, string>;
-    slaDueAt?: SlaDeps['dueAt'];
-    metrics?: PipelineMetrics;
-    dataConverter?: DataConverter;
-  },
+  options: Pick<
+    CreateWorkersOptions,
+    'namespace' | 'dataset' | 'qualityChecks' | 'sla' | 'slaDueAt' | 'metrics' | 'dataConverter'
+  > & { uiUrl: string; lock?: Lock },
 ) {
   const dataset = options.dataset ?? userAnalytics;
   const { source, store, warehouse, spark, notifier, subjects, cache, notifications } = adapters;
@@ -132,14 +125,8 @@ export function createActivities(
 export async function createWorkers(options: CreateWorkersOptions): Promise<Worker[]> {
   const queues = { ...TASK_QUEUES, ...options.taskQueues };
   const activities = createActivities(options.adapters, options.clientConnection, {
-    namespace: options.namespace,
+    ...options,
     uiUrl: options.ui.url,
-    dataset: options.dataset,
-    qualityChecks: options.qualityChecks,
-    sla: options.sla,
-    slaDueAt: options.slaDueAt,
-    metrics: options.metrics,
-    dataConverter: options.dataConverter,
   });
   const bundle = options.workflowBundle ?? { codePath: await bundlePath() };
   return Promise.all(

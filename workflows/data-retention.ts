@@ -9,6 +9,7 @@ import {
 } from '@temporalio/workflow';
 import type { PublishActivities } from '../activities/publish';
 import type { RetentionActivities } from '../activities/retention';
+import { describeFailure } from './failures';
 import { parseWorkflowInput } from './input';
 import { StageProgress } from './progress';
 import {
@@ -72,13 +73,6 @@ const { planRetention } = proxyActivities<RetentionActivities>(planPolicy);
 const { executeRetentionStage } = proxyActivities<RetentionActivities>(executePolicy);
 const { recordRetentionRun } = proxyActivities<RetentionActivities>(recordPolicy);
 const { notify } = proxyActivities<PublishActivities>(recordPolicy);
-
-function describe(err: unknown): { type: string; message: string } {
-  let e: unknown = err;
-  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
-  const type = e instanceof ApplicationFailure ? (e.type ?? 'Error') : e instanceof Error ? e.name : 'Error';
-  return { type, message: e instanceof Error ? e.message : String(e) };
-}
 
 /**
  * Enforces the retention policies (schema/retention/policy.ts) as of one day: plan (every zone, the warehouse, the
@@ -200,7 +194,7 @@ export async function dataRetention(raw: DataRetentionInput): Promise<DataRetent
     return result();
   } catch (err) {
     const stage = progress.current();
-    const { type, message } = describe(err);
+    const { type, message } = describeFailure(err);
     if (stage) {
       row(stage).state = 'failed';
       progress.fail(stage, `${type}: ${message}`.slice(0, 300));

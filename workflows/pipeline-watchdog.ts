@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ExpectedRunCheck, SlaActivities, SlaMiss } from '../activities/sla';
 import { isoDay, isoDayOf } from './days';
 import { parseWorkflowInput } from './input';
+import { notifyPolicy, notifySlaMiss } from './sla-notify';
 import { SCHEDULED_PIPELINES, WATCHDOG_PIPELINE } from './pipelines';
 import { LogicalDate, Pipeline, Stage } from './search-attributes';
 
@@ -35,11 +36,6 @@ const { checkExpectedRuns } = proxyActivities<SlaActivities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '5 seconds', maximumAttempts: 5 },
 });
-const notifyPolicy = {
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumAttempts: 5 },
-} as const;
-const { notifySlaMiss } = proxyActivities<SlaActivities>(notifyPolicy);
 
 /**
  * Runs every 15 minutes on a Temporal Schedule (`analytics schedules apply`). Looks at the runs Composer should have

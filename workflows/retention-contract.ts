@@ -44,17 +44,6 @@ export function futureAsOfProblem(asOf: string, now: Date): string | undefined {
     : undefined;
 }
 
-export const RETENTION_STAGES = [
-  'plan',
-  'archive-raw',
-  'delete-processed',
-  'sweep-scratch',
-  'delete-archive',
-  'warehouse',
-  'streams',
-  'report',
-] as const;
-export type RetentionStage = (typeof RETENTION_STAGES)[number];
 /** The stages that change data, in the order they run. */
 export const EXECUTION_STAGES = [
   'archive-raw',
@@ -63,7 +52,9 @@ export const EXECUTION_STAGES = [
   'delete-archive',
   'warehouse',
   'streams',
-] as const satisfies readonly RetentionStage[];
+] as const;
+export const RETENTION_STAGES = ['plan', ...EXECUTION_STAGES, 'report'] as const;
+export type RetentionStage = (typeof RETENTION_STAGES)[number];
 export type ExecutionStage = (typeof EXECUTION_STAGES)[number];
 /** Stages over lake objects. */
 export type LakeStage = Extract<

@@ -26,6 +26,7 @@ import {
   type UserAnalyticsBackfillInput,
 } from './backfill-contract';
 import { daysBetween } from './days';
+import { describeFailure } from './failures';
 import { parseWorkflowInput } from './input';
 import { BACKFILL_PIPELINE, DAILY_PIPELINE, dailyWorkflowId } from './pipelines';
 import { LogicalDate, Pipeline, Stage } from './search-attributes';
@@ -53,13 +54,6 @@ function actionFor(mode: 'missing' | 'failed' | 'all', status: DayStatus['status
   if (mode === 'all') return 'run';
   if (mode === 'missing') return status === 'MISSING' ? 'run' : 'skip';
   return FAILED_STATES.has(status) ? 'run' : 'skip';
-}
-
-/** Innermost failure message of a child's failure chain: what made the day fail. */
-function reason(err: unknown): string {
-  let e: unknown = err;
-  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
-  return e instanceof Error ? e.message : String(e);
 }
 
 function fmtDuration(seconds: number): string {
@@ -215,7 +209,7 @@ export async function userAnalyticsBackfill(raw: UserAnalyticsBackfillInput): Pr
       }
     } catch (err) {
       if (isCancellation(err)) throw err;
-      fail(day, workflowId, runId, reason(err));
+      fail(day, workflowId, runId, describeFailure(err).message);
     }
     state.dayMs += Date.now() - started;
     state.daysTimed++;

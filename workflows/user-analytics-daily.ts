@@ -24,6 +24,8 @@ import { stagesQuery } from './queries';
 import { LogicalDate, Pipeline } from './search-attributes';
 import { parseWorkflowInput } from './input';
 import { isoDay } from './days';
+import { notifyPolicy, notifySlaMiss } from './sla-notify';
+import { describeFailure } from './failures';
 import { DAILY_PIPELINE } from './pipelines';
 
 export { DAILY_PIPELINE, dailyWorkflowId } from './pipelines';
@@ -129,12 +131,6 @@ const { pipelineSla } = proxyActivities<SlaActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumAttempts: 5 },
 });
-/** A notification is worth a few tries, never the run. */
-const notifyPolicy = {
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumAttempts: 5 },
-} as const;
-const { notifySlaMiss } = proxyActivities<SlaActivities>(notifyPolicy);
 
 /**
  * Races a timer against the stages: at the deadline, notifies once "SLA missed: in <stage> for N min" and lets the
@@ -169,14 +165,6 @@ async function watchDeadline(
     // Cancelled when the run ends first; a notification that keeps failing must not fail the run.
     .catch(() => undefined);
   return scope;
-}
-
-/** Compact failure text for notes and pipeline_runs: the innermost cause is what the engineer needs. */
-function describe(err: unknown): { type: string; message: string } {
-  let e: unknown = err;
-  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
-  const type = e instanceof ApplicationFailure ? (e.type ?? 'Error') : e instanceof Error ? e.name : 'Error';
-  return { type, message: e instanceof Error ? e.message : String(e) };
 }
 
 /**
@@ -300,7 +288,7 @@ export async function userAnalyticsDaily(raw: UserAnalyticsDailyInput): Promise<
     // A stage that decided to fail (quality) marked itself already; otherwise the running one failed.
     const running = progress.current();
     const stage = running ?? progress.failed();
-    const { type, message } = describe(err);
+    const { type, message } = describeFailure(err);
     if (running) progress.fail(running, `${type}: ${message}`.slice(0, 300));
     // Recording the failure must not be skipped by a cancellation, nor mask the original error.
     await CancellationScope.nonCancellable(async () => {
