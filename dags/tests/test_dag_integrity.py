@@ -187,7 +187,7 @@ def test_backfill_params_schema(dagbag):
     ("params", "error"),
     [
         ({"from": "2026-02-01", "to": "2026-01-01", "concurrency": 2}, "after"),
-        ({"from": "2016-01-01", "to": "2026-01-01", "concurrency": 2}, "at most 3660"),
+        ({"from": "2015-01-01", "to": "2026-01-01", "concurrency": 2}, "at most 3660"),
         ({"from": "2026-01-01", "to": "2026-01-02", "concurrency": 17}, "concurrency"),
         ({"from": "2026-01-01", "to": "2026-01-02", "concurrency": 2, "mode": "everything"}, "mode"),
         ({"from": "2026-01-01", "to": "2026-01-02", "concurrency": 2, "dry_run": "no"}, "dry_run"),
