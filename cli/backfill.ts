@@ -67,6 +67,10 @@ function eta(seconds: number | null): string {
 }
 
 export function progressLine(s: BackfillStatus): string {
+  if (s.dryRun) {
+    const seen = s.wouldRun + s.skipped;
+    return `${s.from}…${s.to} dry run: ${seen}/${s.total} looked at, would run ${s.wouldRun}, skip ${s.skipped}`;
+  }
   const done = s.succeeded + s.failed + s.skipped;
   return (
     `${s.from}…${s.to} ${s.paused ? '[paused] ' : ''}${done}/${s.total} done ` +

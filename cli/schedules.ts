@@ -73,13 +73,25 @@ export async function applySchedules(
 
 export function formatWatchdog(r: PipelineWatchdogResult): string {
   const lines = [`watchdog as of ${r.now}: ${r.checks.length} expected run(s) past their deadline checked`];
+  const why: Record<string, (m: PipelineWatchdogResult['misses'][number]) => string> = {
+    not_started: () => 'never started',
+    running: (m) => `still running ${m.minutes ?? 0} min past it`,
+    completed_late: (m) => `completed ${m.minutes ?? 0} min after it`,
+    failed: (m) => `ended ${m.status ?? 'FAILED'}, nothing completed`,
+    in_stage: (m) => `in ${m.stage ?? '?'} at the deadline`,
+  };
   for (const c of r.checks) {
+    const miss = r.misses.find((m) => m.pipeline === c.pipeline && m.logicalDate === c.logicalDate);
+    const detail = miss ? `${why[miss.kind]?.(miss) ?? miss.kind}${miss.notified ? ' (notified now)' : ''}` : c.status;
     lines.push(
-      `  ${c.onTime ? 'ok  ' : 'MISS'} ${c.pipeline} ${c.logicalDate} due ${c.dueAt.slice(0, 16)}Z: ${c.status}`,
+      `  ${c.onTime ? 'ok  ' : 'MISS'} ${c.pipeline} ${c.logicalDate} due ${c.dueAt.slice(0, 16)}Z: ${detail}`,
     );
   }
   const notified = r.misses.filter((m) => m.notified).length;
-  lines.push(`  ${r.misses.length} missed, ${notified} notified now (the others were notified before)`);
+  const earlier = r.misses.length - notified;
+  lines.push(
+    `  ${r.misses.length} missed, ${notified} notified now${earlier ? `, ${earlier} notified before (each miss is told once)` : ''}`,
+  );
   return lines.join('\n');
 }
 

@@ -95,6 +95,8 @@ export interface BackfillStatus {
   succeeded: number;
   failed: number;
   skipped: number;
+  /** Dry run: days a real run would start. */
+  wouldRun: number;
   attached: number;
   /** Days running now. */
   running: string[];
@@ -110,8 +112,6 @@ export interface BackfillStatus {
 export interface BackfillResult extends Omit<BackfillStatus, 'running' | 'remaining' | 'etaSeconds' | 'paused'> {
   /** Dry run: the days a real run would start, as inclusive ranges. */
   planned: Array<[string, string]>;
-  /** How many days a real run would start (dry run). */
-  wouldRun: number;
 }
 
 export const backfillStatusQuery = defineQuery<BackfillStatus>('status');

@@ -111,6 +111,7 @@ export async function userAnalyticsBackfill(raw: UserAnalyticsBackfillInput): Pr
       succeeded: state.succeeded,
       failed: state.failures.length,
       skipped: state.skipped,
+      wouldRun: state.wouldRun,
       attached: state.attached,
       running: [...running].sort(),
       remaining,
@@ -273,6 +274,6 @@ export async function userAnalyticsBackfill(raw: UserAnalyticsBackfillInput): Pr
     runs: s.runs,
     failures: s.failures,
     planned: state.planned,
-    wouldRun: state.wouldRun,
+    wouldRun: s.wouldRun,
   };
 }

@@ -90,8 +90,10 @@ describe('the worker process', () => {
     const args = ['watchdog', '--now', `${day}T07:00:00Z`, '--lookback-days', '1'];
     const first = await cliAsync(env, ...args);
     expect(first.status, first.stderr).toBe(0);
-    expect(first.stdout).toContain(`MISS user-analytics-daily ${addDays(day, -1)}`);
-    expect(first.stdout).toContain('3 missed, 3 notified now');
+    expect(first.stdout).toContain(
+      `MISS user-analytics-daily ${addDays(day, -1)} due ${day}T06:00Z: never started (notified now)`,
+    );
+    expect(first.stdout).toMatch(/3 missed, 3 notified now$/m);
     const sent = receiver.received.slice(before).map((n) => n.text);
     expect(sent).toHaveLength(3);
     expect(sent.join('\n')).toContain(`SLA missed: user-analytics-daily ${addDays(day, -1)}*`);
@@ -101,7 +103,8 @@ describe('the worker process', () => {
     expect([daily, retention]).toEqual([1, 2]);
 
     const second = await cliAsync(env, ...args);
-    expect(second.stdout).toContain('3 missed, 0 notified now');
+    expect(second.stdout).toContain(`MISS user-analytics-daily ${addDays(day, -1)} due ${day}T06:00Z: never started\n`);
+    expect(second.stdout).toContain('3 missed, 0 notified now, 3 notified before (each miss is told once)');
     expect(receiver.received.length - before).toBe(3);
     expect(await sample('hire10x_sla_misses', { pipeline: 'user-analytics-daily', kind: 'not_started' })).toBe(1);
   });

@@ -89,6 +89,7 @@ describe('backfill input', () => {
       succeeded: 5,
       failed: 1,
       skipped: 1,
+      wouldRun: 0,
       attached: 0,
       running: ['2026-11-08', '2026-11-09'],
       remaining: 1,
