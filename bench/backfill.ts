@@ -107,7 +107,7 @@ async function main(): Promise<void> {
       console.log(
         `backfill, concurrency ${concurrency}: wall ${secs(wall)} = ${(wall / sum).toFixed(2)} × the sum of single-day runs` +
           (concurrency === 1
-            ? ` (the backfill's own cost: ${secs(wall - sum)})`
+            ? ` (difference from the sum: ${secs(wall - sum)}, the backfill's own cost)`
             : ` (speed-up ${(sum / wall).toFixed(2)}× on ${os.cpus().length} cores)`),
       );
     }
