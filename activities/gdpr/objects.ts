@@ -190,6 +190,12 @@ interface ZoneInventory {
   partitions: Map<string, PartitionSnapshot>;
   /** Key of a committed generation → its partition prefix. */
   partitionOf: Map<string, string>;
+  /**
+   * Directories that carry a commit marker but did not resolve when listed (a concurrent rewrite was swapping them).
+   * Their keys belong to a partition all the same: they are rewritten under the partition's lock, never as plain
+   * objects, or a put of a stale copy could undo a concurrent erasure.
+   */
+  unresolved: Set<string>;
   /** Commit markers of managed partitions (store internals: file names and generation ids only). */
   markers: Set<string>;
 }
@@ -210,9 +216,16 @@ async function inventory(store: ObjectStore, zone: Zone): Promise<ZoneInventory>
     if (gen > 0) candidates.add(segments.slice(0, gen).join('/'));
   }
   const partitions = new Map<string, PartitionSnapshot>();
+  const unresolved = new Set<string>();
   await mapLimit([...candidates], 8, async (prefix) => {
-    const snapshot = await store.readPartition(zone, prefix).catch(() => undefined);
-    if (snapshot && snapshot.generation !== 'unmanaged') partitions.set(prefix, snapshot);
+    // A marker that is not ours (Spark's empty Hadoop _SUCCESS) throws: plain objects. Nothing at all where a marker
+    // was just listed means the directory is being swapped: unresolved.
+    const snapshot = await store.readPartition(zone, prefix).then(
+      (s) => s ?? ('vanished' as const),
+      () => undefined,
+    );
+    if (snapshot === 'vanished') unresolved.add(prefix);
+    else if (snapshot && snapshot.generation !== 'unmanaged') partitions.set(prefix, snapshot);
   });
   const partitionOf = new Map<string, string>();
   const markers = new Set<string>();
@@ -220,7 +233,7 @@ async function inventory(store: ObjectStore, zone: Zone): Promise<ZoneInventory>
     for (const key of snapshot.keys) partitionOf.set(key, prefix);
     for (const name of MARKER_NAMES) markers.add(`${prefix}/${name}`);
   }
-  return { zone, keys, partitions, partitionOf, markers: new Set(keys.filter((k) => markers.has(k))) };
+  return { zone, keys, partitions, partitionOf, unresolved, markers: new Set(keys.filter((k) => markers.has(k))) };
 }
 
 /** Local paths for objects: the store's own path when it is a local store, else a download into `root`. */
@@ -757,7 +770,7 @@ export async function eraseUserFromObjects(
       // 3. Rewrite each partition / plain object holding a match, under the lock.
       const units = new Map<string, RewriteUnit>();
       for (const key of matched) {
-        const prefix = inv.partitionOf.get(key);
+        const prefix = inv.partitionOf.get(key) ?? [...inv.unresolved].find((p) => key.startsWith(`${p}/`));
         const unit: RewriteUnit = prefix
           ? { zone: inv.zone, target: prefix, partition: true }
           : { zone: inv.zone, target: key, partition: false };

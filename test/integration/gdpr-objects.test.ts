@@ -4,7 +4,7 @@ import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInProcessLock, createRedisLock, type Lock } from '../../activities/gdpr/lock';
+import { createInProcessLock, createRedisLock, lakePartitionLock, type Lock } from '../../activities/gdpr/lock';
 import {
   eraseUserFromObjects,
   scanObjectsForUser,
@@ -792,6 +792,45 @@ describe('erasing lake objects (local fs)', () => {
       ]);
     }
     expect((await partitionRows(store, 'raw', `users/dt=${DAY}`)).map((r) => r.user_id)).toEqual(['220']);
+  });
+
+  it('rewrites a partition that was mid-swap when listed under its partition lock, never as a plain object', async () => {
+    const store = newStore();
+    await buildLake(store);
+    // A concurrent rewrite is swapping users/dt=DAY while this erasure lists the zone: the first resolve fails.
+    let first = true;
+    const puts: string[] = [];
+    const swapping = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop === 'readPartition') {
+          return async (zone: Zone, prefix: string) => {
+            if (zone === 'raw' && prefix === `users/dt=${DAY}` && first) {
+              first = false;
+              return undefined;
+            }
+            return target.readPartition(zone, prefix);
+          };
+        }
+        if (prop === 'putFile') {
+          return async (zone: Zone, key: string, file: string) => {
+            puts.push(`${zone}/${key}`);
+            return target.putFile(zone, key, file);
+          };
+        }
+        return Reflect.get(target, prop, receiver) as unknown;
+      },
+    });
+    const locks: string[] = [];
+    const inner = createInProcessLock();
+    const recording: Lock = (resource, fn, options) => {
+      locks.push(resource);
+      return inner(resource, fn, options);
+    };
+    await eraseUserFromObjects(swapping, ERASED, { lock: recording, tmpDir: scratch });
+    expect(first).toBe(false);
+    expect(puts.filter((k) => k.startsWith('raw/users/'))).toEqual([]);
+    expect(locks).toContain(lakePartitionLock('raw', `users/dt=${DAY}`));
+    expect((await partitionRows(store, 'raw', `users/dt=${DAY}`)).map((r) => r.user_id)).toEqual(['7', '220']);
   });
 
   it('stops when aborted, before rewriting anything', async () => {
