@@ -15,7 +15,7 @@ import { buildAdapters } from '../../workers/adapters';
 import { createWorkers } from '../../workers/create-workers';
 import type { DailyRunSummary } from '../../workflows/user-analytics-daily';
 import { warehouseChecksums } from '../helpers/warehouse-checksums';
-import { cli, privatePlatformEnv, startWorkerProcess, type PrivatePlatform } from '../helpers/platform';
+import { cli, killProcess, privatePlatformEnv, startWorkerProcess, type PrivatePlatform } from '../helpers/platform';
 
 /**
  * The daily pipeline end to end on the small data set, on a private platform (its PostgreSQL is stopped and its
@@ -81,14 +81,7 @@ async function waitForActivity(workflowId: string, type: string, timeoutMs = 180
   throw new Error(`${type} never started in ${workflowId}`);
 }
 
-/** SIGKILL, as a crash would; a no-op for a worker that already exited (by code or by signal). */
-async function killWorker(): Promise<void> {
-  const w = worker;
-  if (!w || w.exitCode !== null || w.signalCode !== null) return;
-  const exited = new Promise((r) => w.once('exit', r));
-  w.kill('SIGKILL');
-  await exited;
-}
+const killWorker = () => killProcess(worker);
 
 async function restartWorker(): Promise<void> {
   progress('restart worker');

@@ -22,7 +22,7 @@ import { payloadCodecFromConfig } from '../../security/codec';
 import { dataConverterFromConfig } from '../../security/data-converter';
 import type { DataRetentionResult, RetentionTarget } from '../../workflows/retention-contract';
 import { writeDecodedHistory } from '../helpers/decoded-history';
-import { startWorkerProcess } from '../helpers/platform';
+import { killProcess, startWorkerProcess } from '../helpers/platform';
 import { TEST_ENV } from '../test-env';
 
 /**
@@ -88,13 +88,7 @@ async function warehouseCounts(): Promise<Record<string, number>> {
   };
 }
 
-async function killWorker(): Promise<void> {
-  const w = worker;
-  if (!w || w.exitCode !== null || w.signalCode !== null) return;
-  const exited = new Promise((r) => w.once('exit', r));
-  w.kill('SIGKILL');
-  await exited;
-}
+const killWorker = () => killProcess(worker);
 
 /** The decoded heartbeat details of the running stage activity, if it has reported any. */
 async function checkpointOf(workflowId: string): Promise<Checkpoint | undefined> {

@@ -90,6 +90,14 @@ export async function privatePlatformEnv(): Promise<PrivatePlatform> {
   };
 }
 
+/** SIGKILL, as a crash would; a no-op for a process that already exited (by code or by signal). */
+export async function killProcess(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGKILL');
+  await exited;
+}
+
 /** A worker in its own process (so it can be killed for real), resolved once it reports it is polling. */
 export async function startWorkerProcess(
   env: Record<string, string>,
