@@ -15,14 +15,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import pg from 'pg';
 import { startBackfill } from '../cli/backfill';
 import { startDaily } from '../cli/run-daily';
 import { loadConfig, PROJECT_ROOT } from '../config';
 import { dataConverterFromConfig } from '../security/data-converter';
 import type { BackfillResult } from '../workflows/backfill-contract';
 import { addDays, daysBetween } from '../workflows/days';
-import { startBenchWorker } from './worker-process';
+import { adminQuery, startBenchWorker } from './bench-platform';
 
 const { values } = parseArgs({ options: { days: { type: 'string', default: '6' } } });
 const days = Number(values.days);
@@ -48,15 +47,7 @@ const to = `${year}-06-${String(days).padStart(2, '0')}`;
 const from = addDays(to, -(days - 1));
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-async function admin(sql: string): Promise<void> {
-  const db = new pg.Client({ ...config.sourceDb, database: 'postgres' });
-  await db.connect();
-  try {
-    await db.query(sql);
-  } finally {
-    await db.end();
-  }
-}
+const admin = (sql: string) => adminQuery(config, sql);
 
 function analytics(...args: string[]): void {
   const res = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'bin/analytics.js'), ...args], {

@@ -18,7 +18,7 @@ import { startDaily } from '../cli/run-daily';
 import { migrate } from '../schema/source/migrate';
 import { loadConfig } from '../config';
 import { dataConverterFromConfig } from '../security/data-converter';
-import { startBenchWorker } from './worker-process';
+import { adminQuery, startBenchWorker } from './bench-platform';
 import { erasureApi } from '../test/helpers/erasure-api';
 import type { ErasureStatus } from '../workflows/gdpr-contract';
 
@@ -41,15 +41,7 @@ const env = {
 const config = loadConfig(env);
 const PREFIX = `bench-gdpr-${Date.now()}-`;
 
-async function admin(sql: string): Promise<void> {
-  const db = new pg.Client({ ...base.sourceDb, database: 'postgres' });
-  await db.connect();
-  try {
-    await db.query(sql);
-  } finally {
-    await db.end();
-  }
-}
+const admin = (sql: string) => adminQuery(base, sql);
 
 const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;

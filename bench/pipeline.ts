@@ -17,7 +17,7 @@ import pg from 'pg';
 import { startDaily } from '../cli/run-daily';
 import { loadConfig } from '../config';
 import { dataConverterFromConfig } from '../security/data-converter';
-import { startBenchWorker } from './worker-process';
+import { startBenchWorker } from './bench-platform';
 
 const { values } = parseArgs({ options: { date: { type: 'string' } } });
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-pipeline-'));

@@ -20,6 +20,7 @@ import { cliAsync } from '../helpers/platform';
 import { seedDay, type SeededDay } from '../helpers/seeded-day';
 import { createTestWorkerEnv, type TestWorkerEnv } from '../helpers/temporal';
 import { warehouseChecksums } from '../helpers/warehouse-checksums';
+import { until } from '../helpers/until';
 import { startWebhookReceiver } from '../helpers/webhook-receiver';
 import { writeDecodedHistory } from '../helpers/decoded-history';
 import { payloadCodecFromConfig } from '../../security/codec';
@@ -104,16 +105,9 @@ afterAll(async () => {
   await env?.close();
 });
 
+/** Waits on Spark-backed runs: generous bound, gentle polling. */
+const SPARK_WAIT = { timeoutMs: 300_000, everyMs: 500 };
 const statusOf = (workflowId: string) => env.client.workflow.getHandle(workflowId).query(backfillStatusQuery);
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 300_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
 
 describe('operations end to end', () => {
   it(
@@ -214,9 +208,13 @@ describe('operations end to end', () => {
         { taskQueue: prefixedTaskQueues(prefix).etl },
       );
       await env.client.workflow.getHandle(ids.workflowId).signal(pauseSignal);
-      await until('paused', async () => ((await statusOf(ids.workflowId)).paused ? true : undefined));
+      await until('paused', async () => ((await statusOf(ids.workflowId)).paused ? true : undefined), SPARK_WAIT);
       // A day may have started before the pause arrived; once it is done, nothing new starts.
-      await until('idle', async () => ((await statusOf(ids.workflowId)).running.length === 0 ? true : undefined));
+      await until(
+        'idle',
+        async () => ((await statusOf(ids.workflowId)).running.length === 0 ? true : undefined),
+        SPARK_WAIT,
+      );
       const idle = await statusOf(ids.workflowId);
       if (idle.succeeded === 0) {
         await new Promise((r) => setTimeout(r, 3_000));
@@ -242,13 +240,17 @@ describe('operations end to end', () => {
         { taskQueue: prefixedTaskQueues(prefix).etl },
       );
       const runBefore = (await env.client.workflow.getHandle(dailyWorkflowId(D2)).describe()).runId;
-      await until('the day in its Spark stage', async () => {
-        const d = await env.client.workflow.getHandle(dailyWorkflowId(D2)).describe();
-        const stage = (await env.client.workflow.getHandle(dailyWorkflowId(D2)).query(stagesQuery)).find(
-          (r) => r.state === 'running',
-        );
-        return d.runId !== runBefore && stage?.stage === 'transform' ? true : undefined;
-      });
+      await until(
+        'the day in its Spark stage',
+        async () => {
+          const d = await env.client.workflow.getHandle(dailyWorkflowId(D2)).describe();
+          const stage = (await env.client.workflow.getHandle(dailyWorkflowId(D2)).query(stagesQuery)).find(
+            (r) => r.state === 'running',
+          );
+          return d.runId !== runBefore && stage?.stage === 'transform' ? true : undefined;
+        },
+        SPARK_WAIT,
+      );
       await env.client.workflow.getHandle(ids.workflowId).cancel();
       const err: unknown = await env.client.workflow
         .getHandle(ids.workflowId)

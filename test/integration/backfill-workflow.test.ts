@@ -19,6 +19,7 @@ import {
 } from '../../workflows/backfill-contract';
 import { addDays } from '../../workflows/days';
 import { dailyWorkflowId } from '../../workflows/pipelines';
+import { until } from '../helpers/until';
 
 /**
  * The backfill workflow's own logic, against the real test server, with a stand-in daily pipeline
@@ -71,15 +72,6 @@ const resultOf = async (ids: { workflowId: string; runId: string }) =>
     .getHandle(ids.workflowId, undefined, { firstExecutionRunId: ids.runId })
     .result()) as BackfillResult;
 const status = (workflowId: string) => client.workflow.getHandle(workflowId).query(backfillStatusQuery);
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 /** Every run of a workflow id, from visibility. */
 async function runsOf(workflowId: string) {
   const out = [];

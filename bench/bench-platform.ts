@@ -1,7 +1,19 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
-import { PROJECT_ROOT } from '../config';
+import pg from 'pg';
+import { PROJECT_ROOT, type Config } from '../config';
+
+/** One statement on the server's maintenance database (create or drop a benchmark's own database). */
+export async function adminQuery(config: Config, sql: string): Promise<void> {
+  const db = new pg.Client({ ...config.sourceDb, database: 'postgres' });
+  await db.connect();
+  try {
+    await db.query(sql);
+  } finally {
+    await db.end();
+  }
+}
 
 /**
  * An `analytics worker` in a child process on task queues of its own (`--task-queue-prefix`), as benchmarks run it so
