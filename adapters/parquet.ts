@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { Table } from '../schema/warehouse/types';
-import { DUCKDB_TYPES } from './local/duckdb-warehouse';
+import { DUCKDB_TYPES } from './warehouse/duckdb';
 import { ErrorType, PlatformError } from './errors';
 
 /** PostgreSQL type (information_schema data_type) → DuckDB type of the Parquet column. */

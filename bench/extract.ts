@@ -15,7 +15,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { PostgresSourceDb } from '../adapters/local/postgres-source';
+import { PostgresSourceDb } from '../adapters/source/postgres';
 import { csvToParquet } from '../adapters/parquet';
 import { loadConfig } from '../config';
 import { SOURCE_TABLES, type EventTable } from '../schema/source/tables';

@@ -18,9 +18,9 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { z } from 'zod';
 import { loadConfig } from '../config';
-import { generate, type SeedSink } from '../cli/seed/generate';
-import { resolveSeedOptions, type ResolvedSeedOptions } from '../cli/seed/options';
-import { seed } from '../cli/seed/seed';
+import { generate, type SeedSink } from '../datagen/generate';
+import { resolveSeedOptions, type ResolvedSeedOptions } from '../datagen/options';
+import { seed } from '../datagen/seed';
 import { migrate } from '../schema/source/migrate';
 import { SOURCE_TABLES } from '../schema/source/tables';
 

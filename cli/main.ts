@@ -15,7 +15,7 @@ import { registerScheduleCommands } from './schedules';
 import { writeWorkflowBundle } from '../workers/bundle';
 import { runWorker } from '../workers/main';
 import { registerWarehouseCommands } from './warehouse-commands';
-import { registerDbCommands } from './seed/commands';
+import { registerDbCommands } from './db-commands';
 import { registerApiKeyCommands } from './api-keys';
 import { registerApiCommands } from './gdpr';
 import { registerRetentionCommands } from './retention';

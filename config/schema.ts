@@ -138,7 +138,7 @@ export const envSchema = z
     ),
     /**
      * YAML or JSON file shaping the ephemeral Dataproc cluster (imageVersion, master, workers, secondaryWorkers,
-     * autoscalingPolicyUri, sparkProperties, labels, serviceAccount, …: the fields of adapters/gcp/dataproc-options.ts
+     * autoscalingPolicyUri, sparkProperties, labels, serviceAccount, …: the fields of adapters/spark/dataproc-options.ts
      * other than project, region, jobs folder and endpoint), validated when the worker starts; relative to the project
      * root. @default unset: the adapter's defaults (2.2-debian12, n2-standard-4, 2 workers)
      */

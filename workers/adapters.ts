@@ -1,21 +1,21 @@
 import fs from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, type Config } from '../config';
-import { DuckDbWarehouse } from '../adapters/local/duckdb-warehouse';
-import { FsObjectStore } from '../adapters/local/fs-object-store';
-import { WebhookNotifier } from '../adapters/local/notifier';
-import { PostgresSourceDb } from '../adapters/local/postgres-source';
-import { RedisEventBus } from '../adapters/local/redis-event-bus';
-import { PostgresSubjectStore } from '../adapters/local/postgres-subject-store';
-import { PostgresNotificationLog } from '../adapters/local/postgres-notification-log';
-import { RedisSubjectCache } from '../adapters/local/redis-subject-cache';
-import { SparkSubmitRunner } from '../adapters/local/spark-submit-runner';
+import { DuckDbWarehouse } from '../adapters/warehouse/duckdb';
+import { FsObjectStore } from '../adapters/object-store/fs';
+import { WebhookNotifier } from '../adapters/notifications/webhook';
+import { PostgresSourceDb } from '../adapters/source/postgres';
+import { RedisEventBus } from '../adapters/event-bus/redis';
+import { PostgresSubjectStore } from '../adapters/subject-store/postgres';
+import { PostgresNotificationLog } from '../adapters/notifications/postgres-log';
+import { RedisSubjectCache } from '../adapters/subject-cache/redis';
+import { SparkSubmitRunner } from '../adapters/spark/spark-submit';
 import type { Adapters, EventBus, ObjectStore, SparkRunner, Warehouse } from '../adapters/ports';
-import { BigQueryWarehouse } from '../adapters/gcp/bigquery-warehouse';
-import { dataprocRunnerOptionsSchema, type DataprocRunnerOptionsInput } from '../adapters/gcp/dataproc-options';
-import { DataprocSparkRunner } from '../adapters/gcp/dataproc-spark-runner';
-import { GcsObjectStore } from '../adapters/gcp/gcs-object-store';
-import { PubSubEventBus } from '../adapters/gcp/pubsub-event-bus';
+import { BigQueryWarehouse } from '../adapters/warehouse/bigquery';
+import { dataprocRunnerOptionsSchema, type DataprocRunnerOptionsInput } from '../adapters/spark/dataproc-options';
+import { DataprocSparkRunner } from '../adapters/spark/dataproc';
+import { GcsObjectStore } from '../adapters/object-store/gcs';
+import { PubSubEventBus } from '../adapters/event-bus/pubsub';
 
 export type Log = (message: string, meta: Record<string, unknown>) => void;
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ObjectStore, SubjectCache, SubjectStore, Warehouse } from '../../adapters/ports';
-import { emailColumnsOf, subjectColumnsOf } from '../../adapters/warehouse-schema';
+import { emailColumnsOf, subjectColumnsOf } from '../../adapters/warehouse/schema';
 import type { Dataset } from '../../schema/warehouse/types';
 import type {
   ErasureCertificate,

@@ -6,7 +6,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { z } from 'zod';
 import { ErrorType, PlatformError } from '../../adapters/errors';
 import { ZONES, type ObjectStore, type PartitionFile, type PartitionSnapshot, type Zone } from '../../adapters/ports';
-import { erasurePlan, subjectColumnsOf } from '../../adapters/warehouse-schema';
+import { erasurePlan, subjectColumnsOf } from '../../adapters/warehouse/schema';
 import { SOURCE_TABLES } from '../../schema/source/tables';
 import { userAnalytics } from '../../schema/warehouse';
 import type { Dataset, Table } from '../../schema/warehouse/types';

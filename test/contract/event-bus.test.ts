@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { PubSub } from '@google-cloud/pubsub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorType, PlatformError } from '../../adapters/errors';
-import { PubSubEventBus } from '../../adapters/gcp/pubsub-event-bus';
-import { RedisEventBus } from '../../adapters/local/redis-event-bus';
-import { closeRedis } from '../../adapters/local/redis-client';
+import { PubSubEventBus } from '../../adapters/event-bus/pubsub';
+import { RedisEventBus } from '../../adapters/event-bus/redis';
+import { closeRedis } from '../../adapters/redis-client';
 import type { EventBus } from '../../adapters/ports';
 import { loadConfig } from '../../config';
 import {

@@ -3,9 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorType, PlatformError } from '../../adapters/errors';
-import { GcsObjectStore } from '../../adapters/gcp/gcs-object-store';
-import { FsObjectStore } from '../../adapters/local/fs-object-store';
-import { readPartitionFiles } from '../../adapters/partition-reader';
+import { GcsObjectStore } from '../../adapters/object-store/gcs';
+import { FsObjectStore } from '../../adapters/object-store/fs';
+import { readPartitionFiles } from '../../adapters/object-store/partition-reader';
 import type { ObjectStore, Zone } from '../../adapters/ports';
 import { fakeGcsBinary, findEmulator, startFakeGcs, type RunningEmulator } from '../helpers/emulators';
 

@@ -5,9 +5,9 @@ import { ClusterControllerClient, JobControllerClient } from '@google-cloud/data
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorType, PlatformError } from '../../adapters/errors';
-import { clusterNameFor, dataprocRunnerOptionsSchema, requestIdFor } from '../../adapters/gcp/dataproc-options';
-import { DataprocSparkRunner } from '../../adapters/gcp/dataproc-spark-runner';
-import { detectJava17Home, SparkSubmitRunner } from '../../adapters/local/spark-submit-runner';
+import { clusterNameFor, dataprocRunnerOptionsSchema, requestIdFor } from '../../adapters/spark/dataproc-options';
+import { DataprocSparkRunner } from '../../adapters/spark/dataproc';
+import { detectJava17Home, SparkSubmitRunner } from '../../adapters/spark/spark-submit';
 import type { SparkJob, SparkRunner } from '../../adapters/ports';
 import { startFakeDataproc, type RunningFakeDataproc } from '../fakes/dataproc';
 

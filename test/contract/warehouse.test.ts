@@ -3,9 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorType, PlatformError } from '../../adapters/errors';
-import { BigQueryWarehouse, type BigQueryCapabilities } from '../../adapters/gcp/bigquery-warehouse';
-import { GcsObjectStore } from '../../adapters/gcp/gcs-object-store';
-import { DuckDbWarehouse } from '../../adapters/local/duckdb-warehouse';
+import { BigQueryWarehouse, type BigQueryCapabilities } from '../../adapters/warehouse/bigquery';
+import { GcsObjectStore } from '../../adapters/object-store/gcs';
+import { DuckDbWarehouse } from '../../adapters/warehouse/duckdb';
 import type { Warehouse } from '../../adapters/ports';
 import type { Dataset } from '../../schema/warehouse/types';
 import {

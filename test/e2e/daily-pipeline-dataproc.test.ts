@@ -1,7 +1,7 @@
 import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DataprocSparkRunner } from '../../adapters/gcp/dataproc-spark-runner';
+import { DataprocSparkRunner } from '../../adapters/spark/dataproc';
 import type { Adapters } from '../../adapters/ports';
 import { startDaily } from '../../cli/run-daily';
 import { buildAdapters } from '../../workers/adapters';

@@ -4,7 +4,7 @@ import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DuckDbWarehouse } from '../../adapters/local/duckdb-warehouse';
+import { DuckDbWarehouse } from '../../adapters/warehouse/duckdb';
 import { startDaily } from '../../cli/run-daily';
 import { parseConfig, type Config } from '../../config';
 import { FACT_SOURCE_TABLES } from '../../schema/quality/catalogue';

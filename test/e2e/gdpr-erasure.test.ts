@@ -7,7 +7,7 @@ import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporal
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DuckDbWarehouse } from '../../adapters/local/duckdb-warehouse';
+import { DuckDbWarehouse } from '../../adapters/warehouse/duckdb';
 import type { Adapters } from '../../adapters/ports';
 import { temporalBinary } from '../../cli/dev/tools';
 import { startDaily } from '../../cli/run-daily';

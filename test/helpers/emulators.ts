@@ -4,7 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { detectJava17Home } from '../../adapters/local/spark-submit-runner';
+import { detectJava17Home } from '../../adapters/spark/spark-submit';
 import { MissingToolError, pinnedTool } from '../../cli/dev/tools';
 
 /** A GCP emulator running as a child process of the test file, on free ports in its own temp directory. */

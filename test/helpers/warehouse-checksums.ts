@@ -1,4 +1,4 @@
-import { DuckDbWarehouse } from '../../adapters/local/duckdb-warehouse';
+import { DuckDbWarehouse } from '../../adapters/warehouse/duckdb';
 import { userAnalytics } from '../../schema/warehouse';
 
 /** Tables whose content must not change when the same day runs again (operations tables record each run). */

@@ -11,8 +11,8 @@ import {
   type ErasureSubject,
   type ObjectErasureResult,
 } from '../../activities/gdpr/objects';
-import { GcsObjectStore } from '../../adapters/gcp/gcs-object-store';
-import { FsObjectStore } from '../../adapters/local/fs-object-store';
+import { GcsObjectStore } from '../../adapters/object-store/gcs';
+import { FsObjectStore } from '../../adapters/object-store/fs';
 import { PlatformError } from '../../adapters/errors';
 import { rowsToParquet } from '../../adapters/parquet';
 import type { ObjectStore, Zone } from '../../adapters/ports';

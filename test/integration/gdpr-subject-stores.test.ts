@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PostgresSubjectStore } from '../../adapters/local/postgres-subject-store';
-import { RedisSubjectCache } from '../../adapters/local/redis-subject-cache';
+import { PostgresSubjectStore } from '../../adapters/subject-store/postgres';
+import { RedisSubjectCache } from '../../adapters/subject-cache/redis';
 import { loadConfig } from '../../config';
 import { migrate } from '../../schema/source/migrate';
 import { createScratchDb, type ScratchDb } from '../helpers/scratch-db';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
-import { RedisEventBus } from '../../adapters/local/redis-event-bus';
+import { RedisEventBus } from '../../adapters/event-bus/redis';
 import { runHealthCheck } from '../../cli/health';
 import { LogicalDate, Pipeline, Stage } from '../../workflows/search-attributes';
 import { DEPENDENCIES, type PlatformHealthReport } from '../../workflows/health-check';

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generate, type SeedSink } from '../../cli/seed/generate';
-import { planAttacks } from '../../cli/seed/incidents';
-import { resolveSeedOptions, type SeedOptionsInput } from '../../cli/seed/options';
-import { pgCopySink } from '../../cli/seed/pg-sink';
-import { populatedTables, seed, SeedRefusedError } from '../../cli/seed/seed';
-import { buildWorld } from '../../cli/seed/world';
+import { generate, type SeedSink } from '../../datagen/generate';
+import { planAttacks } from '../../datagen/incidents';
+import { resolveSeedOptions, type SeedOptionsInput } from '../../datagen/options';
+import { pgCopySink } from '../../datagen/pg-sink';
+import { populatedTables, seed, SeedRefusedError } from '../../datagen/seed';
+import { buildWorld } from '../../datagen/world';
 import { extractQuery, SOURCE_TABLES, sourceTable } from '../../schema/source/tables';
 import { createScratchDb, type ScratchDb } from '../helpers/scratch-db';
 

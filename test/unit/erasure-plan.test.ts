@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { emailColumnsOf, erasurePlan, subjectColumnsOf } from '../../adapters/warehouse-schema';
+import { emailColumnsOf, erasurePlan, subjectColumnsOf } from '../../adapters/warehouse/schema';
 import { userAnalytics } from '../../schema/warehouse';
 import type { Table } from '../../schema/warehouse/types';
 
-/** What one GDPR erasure pass does to each table of the real dataset (adapters/warehouse-schema.ts). */
+/** What one GDPR erasure pass does to each table of the real dataset (adapters/warehouse/schema.ts). */
 const table = (name: string): Table => {
   const t = userAnalytics.tables.find((x) => x.name === name);
   if (!t) throw new Error(`no table ${name}`);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FsObjectStore } from '../../adapters/local/fs-object-store';
+import { FsObjectStore } from '../../adapters/object-store/fs';
 import type { EventBus, ObjectStore, Warehouse } from '../../adapters/ports';
 import { createInProcessLock } from '../../activities/gdpr/lock';
 import { executeStage, type Checkpoint } from '../../activities/retention/execute';

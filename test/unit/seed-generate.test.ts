@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import * as catalog from '../../cli/seed/catalog';
-import { formatTimestamp } from '../../cli/seed/copy-text';
-import { generate, type SeedSink } from '../../cli/seed/generate';
-import { resolveSeedOptions, SeedOptionsError } from '../../cli/seed/options';
+import * as catalog from '../../datagen/catalog';
+import { formatTimestamp } from '../../datagen/copy-text';
+import { generate, type SeedSink } from '../../datagen/generate';
+import { resolveSeedOptions, SeedOptionsError } from '../../datagen/options';
 import { SOURCE_TABLES } from '../../schema/source/tables';
 
 /** Keeps only a hash and the shape of each table: enough to compare runs without holding the rows. */

@@ -9,8 +9,8 @@ import {
   poisson,
   randomRound,
   zipfWeights,
-} from '../../cli/seed/distributions';
-import { hash32, hashUnit, seedFromString, Xoshiro128 } from '../../cli/seed/prng';
+} from '../../datagen/distributions';
+import { hash32, hashUnit, seedFromString, Xoshiro128 } from '../../datagen/prng';
 
 const N = 200_000;
 const sample = (f: () => number, n = N) => Array.from({ length: n }, f);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PlatformError } from '../../adapters/errors';
-import { checkDate, checkQuery, classifyStatement, normaliseTimestamp } from '../../adapters/warehouse-sql';
+import { checkDate, checkQuery, classifyStatement, normaliseTimestamp } from '../../adapters/warehouse/sql';
 import { formatRows, parseParam } from '../../cli/warehouse-commands';
 
 describe('warehouse SQL guard', () => {

@@ -40,7 +40,7 @@ import {
   readParquetColumns,
   resolveTable,
   type ParquetColumn,
-} from '../warehouse-schema';
+} from './schema';
 import {
   checkDate,
   checkQuery,
@@ -51,7 +51,7 @@ import {
   paramValue,
   rewriteParams,
   scan,
-} from '../warehouse-sql';
+} from './sql';
 import type { Column, ColumnType, Dataset, Table } from '../../schema/warehouse/types';
 
 /**

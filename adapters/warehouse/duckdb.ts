@@ -34,7 +34,7 @@ import {
   readLocalParquetColumns,
   resolveTable,
   type ParquetColumn,
-} from '../warehouse-schema';
+} from './schema';
 import {
   checkDate,
   checkQuery,
@@ -44,7 +44,7 @@ import {
   paramType,
   paramValue,
   rewriteParams,
-} from '../warehouse-sql';
+} from './sql';
 import type { Column, ColumnType, Dataset, Table } from '../../schema/warehouse/types';
 
 /** DuckDB type of each logical column type (JSON stays VARCHAR: the json extension would need a download). */

@@ -1,4 +1,4 @@
-import { SOURCE_TABLES, type SourceTable, type SourceTableName } from '../../schema/source/tables';
+import { SOURCE_TABLES, type SourceTable, type SourceTableName } from '../schema/source/tables';
 import { authEvents } from './auth-rows';
 import type { CopyBatch } from './copy-text';
 import { DIMENSION_ROWS, type RowSource } from './dimension-rows';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isIsoDay } from '../../schema/source/tables';
+import { isIsoDay } from '../schema/source/tables';
 import { seedFromString } from './prng';
 
 /** Preset sizes; `--users` / `--events` override either number. */

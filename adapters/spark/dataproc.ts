@@ -3,7 +3,7 @@ import { ClusterControllerClient, JobControllerClient, protos } from '@google-cl
 import { z } from 'zod';
 import { ErrorType, PlatformError } from '../errors';
 import type { SparkJob, SparkRunner, SparkRunOptions, SparkRunResult } from '../ports';
-import { abortReason, validateSparkJob } from '../spark-job';
+import { abortReason, validateSparkJob } from './job';
 import { classifyClusterFailure, classifyGrpcError, classifyJobFailure, grpcCode, GrpcCode } from './dataproc-errors';
 import {
   clusterNameFor,

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { ErrorType, PlatformError } from '../errors';
 import type { SubjectCache, SubjectRef } from '../ports';
-import { closeRedis, connectedRedis, createRedis } from './redis-client';
+import { closeRedis, connectedRedis, createRedis } from '../redis-client';
 
 /**
  * The User Module's Redis conventions that hold a person's data:

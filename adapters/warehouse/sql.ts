@@ -1,6 +1,6 @@
-import { ErrorType, PlatformError } from './errors';
-import type { QueryParam } from './ports';
-import type { ColumnType } from '../schema/warehouse/types';
+import { ErrorType, PlatformError } from '../errors';
+import type { QueryParam } from '../ports';
+import type { ColumnType } from '../../schema/warehouse/types';
 
 /**
  * SQL text handling shared by the warehouses: finds `@name` parameters and statement boundaries outside strings,

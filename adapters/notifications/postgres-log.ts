@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { migratePlatform } from '../../schema/platform/migrate';
 import type { NotificationLog } from '../ports';
-import { classify, sourcePool, type PostgresSourceOptions } from './postgres-source';
+import { classify, sourcePool, type PostgresSourceOptions } from '../source/postgres';
 
 /**
  * NotificationLog in the platform store (PostgreSQL schema `platform`, beside the API's tables). Applies the platform

@@ -4,14 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorType, PlatformError } from '../errors';
-import {
-  checkFileName,
-  checkKey,
-  checkPrefix,
-  newGeneration,
-  parseManifest,
-  type PartitionManifest,
-} from '../object-keys';
+import { checkFileName, checkKey, checkPrefix, newGeneration, parseManifest, type PartitionManifest } from './keys';
 import {
   ZONES,
   type ArchiveOutcome,
@@ -22,7 +15,7 @@ import {
   type Probe,
   type Zone,
 } from '../ports';
-import { probeZones } from '../zone-probe';
+import { probeZones } from './zone-probe';
 
 /** Commit marker inside a partition directory; `_`-prefixed so Spark and DuckDB globs skip it. */
 const MARKER = '_SUCCESS';

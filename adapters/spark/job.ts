@@ -1,5 +1,5 @@
-import { ErrorType, PlatformError } from './errors';
-import type { SparkJob } from './ports';
+import { ErrorType, PlatformError } from '../errors';
+import type { SparkJob } from '../ports';
 
 const JOB_NAME = /^[a-z][a-z0-9_]{0,62}$/;
 

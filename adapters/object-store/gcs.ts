@@ -3,14 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Storage, type File } from '@google-cloud/storage';
 import { ErrorType, PlatformError } from '../errors';
-import {
-  checkFileName,
-  checkKey,
-  checkPrefix,
-  newGeneration,
-  parseManifest,
-  type PartitionManifest,
-} from '../object-keys';
+import { checkFileName, checkKey, checkPrefix, newGeneration, parseManifest, type PartitionManifest } from './keys';
 import {
   ZONES,
   type ArchiveOutcome,
@@ -21,7 +14,7 @@ import {
   type Probe,
   type Zone,
 } from '../ports';
-import { probeZones } from '../zone-probe';
+import { probeZones } from './zone-probe';
 
 export interface GcsObjectStoreOptions {
   /** Bucket per zone (config.gcp.buckets). */

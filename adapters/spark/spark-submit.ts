@@ -7,7 +7,7 @@ import readline from 'node:readline';
 import { PROJECT_ROOT } from '../../config';
 import { ErrorType, PlatformError } from '../errors';
 import type { SparkJob, SparkRunner, SparkRunOptions, SparkRunResult } from '../ports';
-import { abortReason, TailBuffer, validateSparkJob } from '../spark-job';
+import { abortReason, TailBuffer, validateSparkJob } from './job';
 
 export interface SparkSubmitRunnerOptions {
   /** The spark-submit launcher. @default `<repo>/.venv/bin/spark-submit` (pyspark from requirements-dev.txt) */

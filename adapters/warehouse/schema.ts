@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import { parquetMetadata, type SchemaElement } from 'hyparquet';
-import { ErrorType, PlatformError } from './errors';
-import type { Column, ColumnType, Dataset, ErasureRule, Table } from '../schema/warehouse/types';
+import { ErrorType, PlatformError } from '../errors';
+import type { Column, ColumnType, Dataset, ErasureRule, Table } from '../../schema/warehouse/types';
 
 /**
  * Checks shared by every Warehouse adapter, done before any SQL is built or any job is started: identifiers come

@@ -1,10 +1,10 @@
 import pg from 'pg';
 import type { Command } from 'commander';
-import type { Config } from '../../config';
-import { migrate } from '../../schema/source/migrate';
-import { migratePlatform } from '../../schema/platform/migrate';
-import { resolveSeedOptions } from './options';
-import { seed, SeedRefusedError } from './seed';
+import type { Config } from '../config';
+import { migrate } from '../schema/source/migrate';
+import { migratePlatform } from '../schema/platform/migrate';
+import { resolveSeedOptions } from '../datagen/options';
+import { seed, SeedRefusedError } from '../datagen/seed';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 

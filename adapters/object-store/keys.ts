@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ErrorType, PlatformError } from './errors';
+import { ErrorType, PlatformError } from '../errors';
 
 /**
  * Key rules shared by every ObjectStore: relative `/`-separated paths without empty, `.` or `..` segments, so a key

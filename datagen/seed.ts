@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
-import { migrate } from '../../schema/source/migrate';
-import { SOURCE_TABLES } from '../../schema/source/tables';
+import { migrate } from '../schema/source/migrate';
+import { SOURCE_TABLES } from '../schema/source/tables';
 import { generate, type SeedCounts, type SeedSink } from './generate';
 import type { ResolvedSeedOptions } from './options';
 import { pgCopySink } from './pg-sink';

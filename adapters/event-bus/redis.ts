@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import { ErrorType, PlatformError } from '../errors';
 import type { EventBus, Probe, StreamBacklog } from '../ports';
-import { checkStreamName, checkStreamPattern, minEntryId } from '../stream-names';
-import { closeRedis, connectedRedis, createRedis } from './redis-client';
+import { checkStreamName, checkStreamPattern, minEntryId } from './stream-names';
+import { closeRedis, connectedRedis, createRedis } from '../redis-client';
 
 /** XRANGE page size while counting a stream's old entries. */
 const PAGE = 1000;

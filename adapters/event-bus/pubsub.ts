@@ -2,7 +2,7 @@ import { PubSub, type Topic } from '@google-cloud/pubsub';
 import { z } from 'zod';
 import { ErrorType, PlatformError } from '../errors';
 import type { EventBus, Probe, StreamBacklog } from '../ports';
-import { checkStreamName, checkStreamPattern, minEntryId } from '../stream-names';
+import { checkStreamName, checkStreamPattern, minEntryId } from './stream-names';
 
 /** gRPC status codes the probe tells apart (numbers, so no grpc import is needed). */
 const NOT_FOUND = 5;

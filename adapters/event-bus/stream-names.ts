@@ -1,4 +1,4 @@
-import { ErrorType, PlatformError } from './errors';
+import { ErrorType, PlatformError } from '../errors';
 
 /**
  * Stream names and patterns shared by every EventBus. A pattern is a literal stream name or a prefix ending in `*`

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { ErrorType, PlatformError } from '../errors';
 import type { SubjectRecord, SubjectRef, SubjectStore } from '../ports';
-import { classify, sourcePool, type PostgresSourceOptions } from './postgres-source';
+import { classify, sourcePool, type PostgresSourceOptions } from '../source/postgres';
 
 /** Source ids are bigint; anything else cannot name a user (and must never reach SQL as a cast error). */
 const BIGINT_ID = /^[1-9]\d{0,18}$/;

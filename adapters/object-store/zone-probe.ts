@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ZONES, type ObjectStore } from './ports';
+import { ZONES, type ObjectStore } from '../ports';
 
 /**
  * The object-store health probe every implementation shares: write, read back and delete one small object in each

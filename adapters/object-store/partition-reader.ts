@@ -1,5 +1,5 @@
-import { ErrorType, PlatformError } from './errors';
-import type { ObjectStore, Zone } from './ports';
+import { ErrorType, PlatformError } from '../errors';
+import type { ObjectStore, Zone } from '../ports';
 
 export interface PartitionContent {
   generation: string;
