@@ -146,16 +146,6 @@ export class GcsObjectStore implements ObjectStore {
     }
   }
 
-  /** Reads bytes [start, end] inclusive (Parquet footers). */
-  async getRange(zone: Zone, key: string, start: number, end: number): Promise<Uint8Array> {
-    try {
-      const [bytes] = await this.file(zone, key).download({ start, end });
-      return bytes;
-    } catch (err) {
-      throw mapGcsError(err, `get ${zone}/${key} bytes ${start}-${end}`);
-    }
-  }
-
   async download(zone: Zone, key: string, localFile: string): Promise<void> {
     const target = path.resolve(localFile);
     const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${randomUUID()}.tmp`);

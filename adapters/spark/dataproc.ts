@@ -10,10 +10,10 @@ import {
   dataprocRunnerOptionsSchema,
   jobIdFor,
   requestIdFor,
-  runHash,
   type DataprocRunnerOptions,
   type DataprocRunnerOptionsInput,
 } from './dataproc-options';
+import { clusterSpecFor, pysparkJobFor } from './dataproc-specs';
 
 type ICluster = protos.google.cloud.dataproc.v1.ICluster;
 type IJob = protos.google.cloud.dataproc.v1.IJob;
@@ -202,7 +202,7 @@ export class DataprocSparkRunner implements SparkRunner {
       let operationName: string;
       try {
         const [operation] = await this.clusters.createCluster(
-          { projectId, region, cluster: this.clusterSpec(runId), requestId },
+          { projectId, region, cluster: clusterSpecFor(this.options, this.clusterName(runId), runId), requestId },
           this.callOptions,
         );
         operationName = operation.name ?? '';
@@ -243,52 +243,8 @@ export class DataprocSparkRunner implements SparkRunner {
     }
   }
 
-  private clusterSpec(runId: string): ICluster {
-    const o = this.options;
-    return {
-      projectId: o.projectId,
-      clusterName: this.clusterName(runId),
-      labels: { ...o.labels, 'managed-by': 'hire10x-analytics', 'hire10x-run': runHash(runId) },
-      config: {
-        ...(o.stagingBucket ? { configBucket: o.stagingBucket } : {}),
-        gceClusterConfig: {
-          ...(o.serviceAccount ? { serviceAccount: o.serviceAccount } : {}),
-          ...(o.subnetworkUri ? { subnetworkUri: o.subnetworkUri } : {}),
-        },
-        masterConfig: {
-          numInstances: 1,
-          machineTypeUri: o.master.machineType,
-          diskConfig: { bootDiskSizeGb: o.master.bootDiskSizeGb },
-        },
-        workerConfig: {
-          numInstances: o.workers.count,
-          machineTypeUri: o.workers.machineType,
-          diskConfig: { bootDiskSizeGb: o.workers.bootDiskSizeGb },
-        },
-        ...(o.secondaryWorkers
-          ? {
-              secondaryWorkerConfig: {
-                numInstances: o.secondaryWorkers.count,
-                preemptibility: o.secondaryWorkers.preemptibility,
-              },
-            }
-          : {}),
-        softwareConfig: {
-          imageVersion: o.imageVersion,
-          // Cluster-wide Spark defaults are cluster properties with the `spark:` prefix.
-          properties: {
-            ...Object.fromEntries(Object.entries(o.sparkProperties).map(([k, v]) => [`spark:${k}`, v])),
-            ...(o.workers.count === 0 ? { 'dataproc:dataproc.allow.zero.workers': 'true' } : {}),
-          },
-        },
-        ...(o.autoscalingPolicyUri ? { autoscalingConfig: { policyUri: o.autoscalingPolicyUri } } : {}),
-        lifecycleConfig: { idleDeleteTtl: { seconds: o.idleDeleteTtlSeconds } },
-      },
-    };
-  }
-
   private async submit(job: SparkJob, clusterName: string, generation: number): Promise<IJob> {
-    const { projectId, region, jobsUri, libZipUri } = this.options;
+    const { projectId, region } = this.options;
     const jobId = jobIdFor(job.name, job.runId, generation);
     try {
       const [submitted] = await this.jobs.submitJob(
@@ -296,20 +252,7 @@ export class DataprocSparkRunner implements SparkRunner {
           projectId,
           region,
           requestId: requestIdFor('submit', job.runId, String(generation)),
-          job: {
-            reference: { projectId, jobId },
-            placement: { clusterName },
-            labels: { 'managed-by': 'hire10x-analytics', 'hire10x-run': runHash(job.runId), 'hire10x-job': job.name },
-            pysparkJob: {
-              mainPythonFileUri: `${jobsUri}/${job.mainPythonFile}`,
-              args: job.args,
-              pythonFileUris: [
-                libZipUri ?? `${jobsUri}/jobs.zip`,
-                ...(job.pyFiles ?? []).map((f) => `${jobsUri}/${f}`),
-              ],
-              properties: job.properties ?? {},
-            },
-          },
+          job: pysparkJobFor(this.options, job, clusterName, jobId),
         },
         this.callOptions,
       );
