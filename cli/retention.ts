@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Client, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
+import { type Client } from '@temporalio/client';
 import { type Command } from 'commander';
 import { type Config } from '../config';
 import {
@@ -17,8 +17,8 @@ import {
   type RetentionStatus,
   type RetentionTarget,
 } from '../workflows/retention-contract';
-import { LogicalDate, Pipeline } from '../workflows/search-attributes';
-import { withClient, workflowUrl } from './temporal-client';
+import { startPipelineRun } from './start-run';
+import { withClient } from './temporal-client';
 
 export interface RetentionRunHandle {
   workflowId: string;
@@ -58,36 +58,22 @@ export async function startRetention(
   if (future) throw new RetentionInputError(future);
   const workflowId =
     options.workflowId ?? (input.dryRun ? dryRunWorkflowId(input.asOf, now) : retentionWorkflowId(input.asOf));
-  const handle = await client.workflow
-    .start('dataRetention', {
-      taskQueue: options.taskQueue ?? config.temporal.taskQueues.etl,
-      workflowId,
-      args: [input],
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-      staticSummary: `Data retention as of ${input.asOf}${input.dryRun ? ' (dry run)' : ''}`,
-      staticDetails:
-        'Archive raw partitions, delete processed and archived ones, sweep scratch areas, expire warehouse ' +
-        'partitions, trim event streams, per schema/retention/policy.ts. The full plan is a JSON document in the ' +
-        'processed zone (its key is in the result).',
-      typedSearchAttributes: [
-        { key: Pipeline, value: RETENTION_PIPELINE },
-        { key: LogicalDate, value: input.asOf },
-      ],
-    })
-    .catch((err: unknown) => {
-      // A completed run with ALLOW_DUPLICATE_FAILED_ONLY is "already started": attach to it.
-      if ((err as Error).name === 'WorkflowExecutionAlreadyStartedError') return client.workflow.getHandle(workflowId);
-      throw err;
-    });
-  const description = await handle.describe();
-  const runId = description.runId;
-  const run = client.workflow.getHandle(workflowId, runId);
-  return {
+  const started = await startPipelineRun(client, config, {
+    workflowType: 'dataRetention',
     workflowId,
-    runId,
-    url: workflowUrl(config, workflowId, runId),
-    status: description.status.name,
+    input,
+    taskQueue: options.taskQueue ?? config.temporal.taskQueues.etl,
+    pipeline: RETENTION_PIPELINE,
+    logicalDate: input.asOf,
+    summary: `Data retention as of ${input.asOf}${input.dryRun ? ' (dry run)' : ''}`,
+    details:
+      'Archive raw partitions, delete processed and archived ones, sweep scratch areas, expire warehouse ' +
+      'partitions, trim event streams, per schema/retention/policy.ts. The full plan is a JSON document in the ' +
+      'processed zone (its key is in the result).',
+  });
+  const run = client.workflow.getHandle(started.workflowId, started.runId);
+  return {
+    ...started,
     result: () => run.result() as Promise<DataRetentionResult>,
     progress: () => run.query(retentionStatusQuery),
   };

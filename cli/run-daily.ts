@@ -1,6 +1,5 @@
-import { type Client, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
+import { type Client } from '@temporalio/client';
 import { type Config } from '../config';
-import { LogicalDate, Pipeline } from '../workflows/search-attributes';
 import {
   DAILY_PIPELINE,
   dailyWorkflowId,
@@ -8,7 +7,7 @@ import {
   type DailyRunSummary,
   type UserAnalyticsDailyInput,
 } from '../workflows/user-analytics-daily';
-import { workflowUrl } from './temporal-client';
+import { startPipelineRun } from './start-run';
 
 export interface DailyRunHandle {
   workflowId: string;
@@ -31,39 +30,23 @@ export async function startDaily(
   options: { taskQueue?: string; workflowId?: string; rerun?: boolean } = {},
 ): Promise<DailyRunHandle> {
   const input = userAnalyticsDailyInput.parse(raw);
-  const workflowId = options.workflowId ?? dailyWorkflowId(input.logicalDate);
-  const handle = await client.workflow
-    .start('userAnalyticsDaily', {
-      taskQueue: options.taskQueue ?? config.temporal.taskQueues.etl,
-      workflowId,
-      args: [raw],
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-      workflowIdReusePolicy: options.rerun
-        ? WorkflowIdReusePolicy.ALLOW_DUPLICATE
-        : WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-      staticSummary: `Daily user analytics for ${input.logicalDate}`,
-      staticDetails:
-        'Extract PostgreSQL → raw Parquet, Spark transform → processed star schema, load into the warehouse, ' +
-        'data-quality checks, publish reporting tables. After fixing a failure, reset from the failed stage: its ' +
-        'reset point is in the stage table, or run `analytics run reset --from-stage`.',
-      typedSearchAttributes: [
-        { key: Pipeline, value: DAILY_PIPELINE },
-        { key: LogicalDate, value: input.logicalDate },
-      ],
-    })
-    .catch((err: unknown) => {
-      // A completed run with ALLOW_DUPLICATE_FAILED_ONLY is "already started": attach to it.
-      if ((err as Error).name === 'WorkflowExecutionAlreadyStartedError') return client.workflow.getHandle(workflowId);
-      throw err;
-    });
-  const description = await handle.describe();
-  const runId = description.runId;
+  const started = await startPipelineRun(client, config, {
+    workflowType: 'userAnalyticsDaily',
+    workflowId: options.workflowId ?? dailyWorkflowId(input.logicalDate),
+    input: raw,
+    taskQueue: options.taskQueue ?? config.temporal.taskQueues.etl,
+    pipeline: DAILY_PIPELINE,
+    logicalDate: input.logicalDate,
+    rerun: options.rerun,
+    summary: `Daily user analytics for ${input.logicalDate}`,
+    details:
+      'Extract PostgreSQL → raw Parquet, Spark transform → processed star schema, load into the warehouse, ' +
+      'data-quality checks, publish reporting tables. After fixing a failure, reset from the failed stage: its ' +
+      'reset point is in the stage table, or run `analytics run reset --from-stage`.',
+  });
   return {
-    workflowId,
-    runId,
-    url: workflowUrl(config, workflowId, runId),
-    status: description.status.name,
-    result: () => client.workflow.getHandle(workflowId, runId).result() as Promise<DailyRunSummary>,
+    ...started,
+    result: () => client.workflow.getHandle(started.workflowId, started.runId).result() as Promise<DailyRunSummary>,
   };
 }
 
