@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ExtractActivities } from '../../activities/extract';
+import type { ExtractActivities, ExtractTableResult } from '../../activities/extract';
 import type { LoadActivities } from '../../activities/load';
 import type { PipelineRunRecord, PublishActivities } from '../../activities/publish';
 import type { QualityActivities, QualityCheckResult } from '../../activities/quality';
 import type { SlaActivities, SlaMiss } from '../../activities/sla';
 import type { TransformActivities } from '../../activities/transform';
+import { ErrorType, PlatformError } from '../../adapters/errors';
 import { FailureType } from '../../schema/failure-types';
 import { SOURCE_TABLES } from '../../schema/source/tables';
 import { stagesQuery } from '../../workflows/queries';
@@ -44,19 +45,20 @@ const passed = (checkName: string): QualityCheckResult => ({
   passed: true,
 });
 
+const extracted = (i: { table: string; date: string }): ExtractTableResult => ({
+  table: i.table,
+  kind: 'event',
+  rows: 10,
+  sourceBytes: 1,
+  parquetBytes: 1,
+  prefix: `${i.table}/dt=${i.date}`,
+  durationMs: 1,
+});
+
 function stubs(overrides: Partial<Stubs> = {}) {
   const calls: Call[] = [];
   const base: Stubs = {
-    extractTable: (i) =>
-      Promise.resolve({
-        table: i.table,
-        kind: 'event',
-        rows: 10,
-        sourceBytes: 1,
-        parquetBytes: 1,
-        prefix: `${i.table}/dt=${i.date}`,
-        durationMs: 1,
-      }),
+    extractTable: (i) => Promise.resolve(extracted(i)),
     runDailyTransform: () =>
       Promise.resolve({ tables: { fact_sessions: 7, dim_users: 3 }, stagingPrefix: '_staging/x', durationMs: 1 }),
     cleanupSparkRun: () => Promise.resolve(),
@@ -205,5 +207,26 @@ describe('userAnalyticsDaily', () => {
       kind: 'in_stage',
       stage: 'transform',
     });
+  });
+
+  it('an adapter error thrown by an activity reaches the workflow as its typed failure (worker interceptor)', async () => {
+    let attempts = 0;
+    const s = stubs({
+      // NotFound is non-retryable as a PlatformError but not listed in the retry policy: only the conversion stops
+      // the retries. TransientInfrastructure stays retryable.
+      extractTable: (i) => {
+        if (i.table !== SOURCE_TABLES[0]?.name) return Promise.resolve(extracted(i));
+        attempts++;
+        if (attempts === 1) return Promise.reject(new PlatformError(ErrorType.TransientInfrastructure, 'blip'));
+        return Promise.reject(new PlatformError(ErrorType.NotFound, 'no such table', { details: { table: i.table } }));
+      },
+    });
+    const { err } = await run(s.activities);
+    // The ApplicationFailure under the ActivityFailure (its own cause is the PlatformError, serialised).
+    const cause = ((err as WorkflowFailedError).cause as Error).cause as ApplicationFailure;
+    expect(cause).toBeInstanceOf(ApplicationFailure);
+    expect(cause).toMatchObject({ type: 'NotFound', message: 'no such table', nonRetryable: true });
+    expect(cause.details).toEqual([{ table: SOURCE_TABLES[0]?.name }]);
+    expect(attempts).toBe(2);
   });
 });

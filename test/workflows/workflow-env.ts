@@ -3,6 +3,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker, type LogEntry } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { temporalBinary } from '../../cli/dev/tools';
+import { activityFailureInterceptor } from '../../workers/activity-failures';
 import { LogicalDate, Pipeline, RequestId, Stage, TenantId } from '../../workflows/search-attributes';
 
 /**
@@ -17,7 +18,10 @@ export interface WorkflowTestEnv {
   env: TestWorkflowEnvironment;
   /** Every log entry of the worker runtime (workflow `log` calls included) at WARN and above. */
   logs: LogEntry[];
-  /** Runs `fn` while a worker serves a fresh task queue with `activities`; returns what `fn` returns. */
+  /**
+   * Runs `fn` while a worker serves a fresh task queue with `activities` (and the production activity interceptor);
+   * returns what `fn` returns.
+   */
   withWorker<T>(activities: object, fn: (taskQueue: string) => Promise<T>): Promise<T>;
 }
 
@@ -41,6 +45,8 @@ export async function createWorkflowTestEnv(): Promise<WorkflowTestEnv> {
         taskQueue,
         workflowBundle: { codePath: inject('workflowBundlePath') },
         activities,
+        // As every production worker (workers/create-workers.ts): adapter errors become typed failures.
+        interceptors: { activity: [activityFailureInterceptor] },
       });
       return worker.runUntil(fn(taskQueue));
     },
