@@ -6,7 +6,6 @@ import { ErrorType, PlatformError } from '../adapters/errors';
 import { csvToParquet } from '../adapters/parquet';
 import type { ObjectStore, SourceDb } from '../adapters/ports';
 import { SOURCE_TABLES, type SourceTableName } from '../schema/source/tables';
-import { asActivityFailure } from './failures';
 import { withHeartbeat } from './heartbeat';
 
 export interface ExtractTableInput {
@@ -77,7 +76,7 @@ export function createExtractActivities(deps: { source: SourceDb; store: ObjectS
 
   return {
     async extractTable(input: ExtractTableInput): Promise<ExtractTableResult> {
-      return asActivityFailure(() => withHeartbeat((report) => extractOne(input, report)));
+      return withHeartbeat((report) => extractOne(input, report));
     },
   };
 }

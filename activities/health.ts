@@ -1,5 +1,5 @@
 import type { Adapters, Probe } from '../adapters/ports';
-import type { Dependency, DependencyHealth } from '../workflows/health-check';
+import type { Dependency, DependencyHealth } from '../workflows/health-contract';
 
 export interface HealthDeps extends Pick<Adapters, 'source' | 'bus' | 'store' | 'warehouse'> {
   /** Probes the Temporal frontend the worker is connected to (system info round-trip). */

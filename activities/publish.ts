@@ -5,7 +5,6 @@ import { rowsToParquet } from '../adapters/parquet';
 import type { Notifier, ObjectStore, PipelineMetrics, QueryParam, Row, Warehouse } from '../adapters/ports';
 import { findTable } from '../schema/warehouse';
 import type { Dataset } from '../schema/warehouse/types';
-import { asActivityFailure } from './failures';
 import { withHeartbeat } from './heartbeat';
 import { writeRows } from './quality';
 
@@ -143,137 +142,133 @@ export function createPublishActivities(deps: {
       date: string;
       runKey: string;
     }): Promise<{ tables: Record<string, number>; durationMs: number }> {
-      return asActivityFailure(() =>
-        withHeartbeat(async () => {
-          const started = Date.now();
-          const counts = await engagementCounts(deps.warehouse, deps.dataset.name, input.date);
-          const engagement = [...counts.values()].map((r) => ({
+      return withHeartbeat(async () => {
+        const started = Date.now();
+        const counts = await engagementCounts(deps.warehouse, deps.dataset.name, input.date);
+        const engagement = [...counts.values()].map((r) => ({
+          report_date: input.date,
+          tenant_id: String(r.tenant_id),
+          dau: num(r.dau),
+          wau: num(r.wau),
+          mau: num(r.mau),
+          stickiness: ratio(num(r.dau), num(r.mau)),
+          weekly_stickiness: ratio(num(r.dau), num(r.wau)),
+          new_users: num(r.new_users),
+          total_users: num(r.total_users),
+        }));
+        const growth = [...counts.values()].map((r) => ({
+          report_date: input.date,
+          tenant_id: String(r.tenant_id),
+          total_users: num(r.total_users),
+          new_users: num(r.new_users),
+          deleted_users: num(r.deleted_users),
+          active_users_30d: num(r.mau),
+          total_teams: num(r.total_teams),
+          new_teams: num(r.new_teams),
+        }));
+        const adoption = (await featureAdoption(deps.warehouse, deps.dataset.name, input.date)).map((r) => {
+          const users = num(counts.get(String(r.tenant_id))?.total_users);
+          return {
             report_date: input.date,
             tenant_id: String(r.tenant_id),
-            dau: num(r.dau),
-            wau: num(r.wau),
-            mau: num(r.mau),
-            stickiness: ratio(num(r.dau), num(r.mau)),
-            weekly_stickiness: ratio(num(r.dau), num(r.wau)),
-            new_users: num(r.new_users),
-            total_users: num(r.total_users),
-          }));
-          const growth = [...counts.values()].map((r) => ({
-            report_date: input.date,
-            tenant_id: String(r.tenant_id),
-            total_users: num(r.total_users),
-            new_users: num(r.new_users),
-            deleted_users: num(r.deleted_users),
-            active_users_30d: num(r.mau),
-            total_teams: num(r.total_teams),
-            new_teams: num(r.new_teams),
-          }));
-          const adoption = (await featureAdoption(deps.warehouse, deps.dataset.name, input.date)).map((r) => {
-            const users = num(counts.get(String(r.tenant_id))?.total_users);
-            return {
-              report_date: input.date,
-              tenant_id: String(r.tenant_id),
-              feature: String(r.feature),
-              events: num(r.events),
-              active_users: num(r.active_users),
-              new_adopters: num(r.new_adopters),
-              cumulative_adopters: num(r.cumulative_adopters),
-              adoption_rate: ratio(num(r.cumulative_adopters), users),
-            };
-          });
-          const tables: Record<string, number> = {
-            rpt_feature_adoption_daily: await replaceReport(
-              'rpt_feature_adoption_daily',
-              input.date,
-              adoption,
-              `${input.runKey}:rpt_feature_adoption_daily`,
-            ),
-            rpt_engagement_daily: await replaceReport(
-              'rpt_engagement_daily',
-              input.date,
-              engagement,
-              `${input.runKey}:rpt_engagement_daily`,
-            ),
-            rpt_tenant_growth_daily: await replaceReport(
-              'rpt_tenant_growth_daily',
-              input.date,
-              growth,
-              `${input.runKey}:rpt_tenant_growth_daily`,
-            ),
+            feature: String(r.feature),
+            events: num(r.events),
+            active_users: num(r.active_users),
+            new_adopters: num(r.new_adopters),
+            cumulative_adopters: num(r.cumulative_adopters),
+            adoption_rate: ratio(num(r.cumulative_adopters), users),
           };
-          return { tables, durationMs: Date.now() - started };
-        }),
-      );
+        });
+        const tables: Record<string, number> = {
+          rpt_feature_adoption_daily: await replaceReport(
+            'rpt_feature_adoption_daily',
+            input.date,
+            adoption,
+            `${input.runKey}:rpt_feature_adoption_daily`,
+          ),
+          rpt_engagement_daily: await replaceReport(
+            'rpt_engagement_daily',
+            input.date,
+            engagement,
+            `${input.runKey}:rpt_engagement_daily`,
+          ),
+          rpt_tenant_growth_daily: await replaceReport(
+            'rpt_tenant_growth_daily',
+            input.date,
+            growth,
+            `${input.runKey}:rpt_tenant_growth_daily`,
+          ),
+        };
+        return { tables, durationMs: Date.now() - started };
+      });
     },
 
     /** Upserts the run's pipeline_runs row and appends its audit_log row; both keyed, so retries overwrite. */
     async recordPipelineRun(run: PipelineRunRecord): Promise<void> {
-      return asActivityFailure(async () => {
-        // A run that failed or was cancelled before its load stage may meet a warehouse without tables yet.
-        if (run.status !== 'succeeded') await deps.warehouse.ensureDataset(deps.dataset);
-        const now = new Date().toISOString();
-        const s = run.summary;
-        const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
-        const rowCounts = Object.fromEntries(
-          [...new Set([...Object.keys(s.extracted), ...Object.keys(s.loaded)])].map((t) => [
-            t,
-            { extracted: s.extracted[t] ?? null, loaded: s.loaded[t] ?? null },
-          ]),
-        );
-        await writeRows(
-          deps,
-          'pipeline_runs',
-          [
-            {
-              workflow_id: run.workflowId,
-              run_id: run.runId,
-              pipeline: run.pipeline,
-              logical_date: run.logicalDate,
-              status: run.status,
-              started_at: run.startedAt,
-              finished_at: run.status === 'running' ? null : now,
-              extract_ms: s.stageMs.extract ?? null,
-              transform_ms: s.stageMs.transform ?? null,
-              load_ms: s.stageMs.load ?? null,
-              quality_ms: s.stageMs.quality ?? null,
-              publish_ms: s.stageMs.publish ?? null,
-              rows_extracted: sum(s.extracted),
-              rows_loaded: sum(s.loaded),
-              row_counts: JSON.stringify(rowCounts),
-              error_type: run.error?.type ?? null,
-              error_message: run.error?.message ?? null,
-            },
-          ],
-          `${run.workflowId}/${run.runId}:pipeline_runs`,
-        );
-        await writeRows(
-          deps,
-          'audit_log',
-          [
-            {
-              audit_id: `${run.workflowId}/${run.runId}:pipeline.run`,
-              event_date: now.slice(0, 10),
-              occurred_at: now,
-              tenant_id: null,
-              actor: `workflow:${run.workflowId}`,
-              actor_type: 'service',
-              action: `pipeline.run.${run.status}`,
-              resource: `${run.pipeline}:${run.logicalDate}`,
-              subject_token: null,
-              outcome: run.status === 'succeeded' ? 'success' : 'failure',
-              workflow_id: run.workflowId,
-              run_id: run.runId,
-              details: JSON.stringify({
-                rowsExtracted: sum(s.extracted),
-                rowsLoaded: sum(s.loaded),
-                error: run.error?.type ?? null,
-              }),
-            },
-          ],
-          `${run.workflowId}/${run.runId}:audit_log`,
-        );
-        if (run.status === 'succeeded') deps.metrics?.lastSuccess(run.pipeline, new Date(now));
-      });
+      // A run that failed or was cancelled before its load stage may meet a warehouse without tables yet.
+      if (run.status !== 'succeeded') await deps.warehouse.ensureDataset(deps.dataset);
+      const now = new Date().toISOString();
+      const s = run.summary;
+      const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
+      const rowCounts = Object.fromEntries(
+        [...new Set([...Object.keys(s.extracted), ...Object.keys(s.loaded)])].map((t) => [
+          t,
+          { extracted: s.extracted[t] ?? null, loaded: s.loaded[t] ?? null },
+        ]),
+      );
+      await writeRows(
+        deps,
+        'pipeline_runs',
+        [
+          {
+            workflow_id: run.workflowId,
+            run_id: run.runId,
+            pipeline: run.pipeline,
+            logical_date: run.logicalDate,
+            status: run.status,
+            started_at: run.startedAt,
+            finished_at: run.status === 'running' ? null : now,
+            extract_ms: s.stageMs.extract ?? null,
+            transform_ms: s.stageMs.transform ?? null,
+            load_ms: s.stageMs.load ?? null,
+            quality_ms: s.stageMs.quality ?? null,
+            publish_ms: s.stageMs.publish ?? null,
+            rows_extracted: sum(s.extracted),
+            rows_loaded: sum(s.loaded),
+            row_counts: JSON.stringify(rowCounts),
+            error_type: run.error?.type ?? null,
+            error_message: run.error?.message ?? null,
+          },
+        ],
+        `${run.workflowId}/${run.runId}:pipeline_runs`,
+      );
+      await writeRows(
+        deps,
+        'audit_log',
+        [
+          {
+            audit_id: `${run.workflowId}/${run.runId}:pipeline.run`,
+            event_date: now.slice(0, 10),
+            occurred_at: now,
+            tenant_id: null,
+            actor: `workflow:${run.workflowId}`,
+            actor_type: 'service',
+            action: `pipeline.run.${run.status}`,
+            resource: `${run.pipeline}:${run.logicalDate}`,
+            subject_token: null,
+            outcome: run.status === 'succeeded' ? 'success' : 'failure',
+            workflow_id: run.workflowId,
+            run_id: run.runId,
+            details: JSON.stringify({
+              rowsExtracted: sum(s.extracted),
+              rowsLoaded: sum(s.loaded),
+              error: run.error?.type ?? null,
+            }),
+          },
+        ],
+        `${run.workflowId}/${run.runId}:audit_log`,
+      );
+      if (run.status === 'succeeded') deps.metrics?.lastSuccess(run.pipeline, new Date(now));
     },
 
     async notify(n: {

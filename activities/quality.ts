@@ -6,7 +6,6 @@ import type { ObjectStore, QueryParam, Warehouse } from '../adapters/ports';
 import { checkName, QUALITY_CHECKS, type QualityCheck, type Severity } from '../schema/quality/catalogue';
 import { findTable } from '../schema/warehouse';
 import type { Dataset } from '../schema/warehouse/types';
-import { asActivityFailure } from './failures';
 import { withHeartbeat } from './heartbeat';
 
 export interface QualityCheckResult {
@@ -174,32 +173,30 @@ export function createQualityActivities(deps: {
     async runQualityChecks(
       input: RunQualityChecksInput,
     ): Promise<{ results: QualityCheckResult[]; durationMs: number }> {
-      return asActivityFailure(() =>
-        withHeartbeat(async () => {
-          const started = Date.now();
-          const results: QualityCheckResult[] = [];
-          for (const check of deps.checks ?? QUALITY_CHECKS) {
-            results.push(await runCheck(deps.warehouse, deps.dataset, check, input));
-          }
-          const checkedAt = new Date().toISOString();
-          const rows = results.map((r) => ({
-            run_id: input.runKey,
-            logical_date: input.date,
-            check_name: r.checkName,
-            check_type: r.checkType,
-            table_name: r.table,
-            column_name: r.column ?? null,
-            severity: r.severity,
-            passed: r.passed,
-            observed_value: r.observedValue ?? null,
-            expected_value: r.expectedValue ?? null,
-            metadata: r.metadata ? JSON.stringify(r.metadata) : null,
-            checked_at: checkedAt,
-          }));
-          await writeRows(deps, 'dq_results', rows, `${input.runKey}:dq_results`);
-          return { results, durationMs: Date.now() - started };
-        }),
-      );
+      return withHeartbeat(async () => {
+        const started = Date.now();
+        const results: QualityCheckResult[] = [];
+        for (const check of deps.checks ?? QUALITY_CHECKS) {
+          results.push(await runCheck(deps.warehouse, deps.dataset, check, input));
+        }
+        const checkedAt = new Date().toISOString();
+        const rows = results.map((r) => ({
+          run_id: input.runKey,
+          logical_date: input.date,
+          check_name: r.checkName,
+          check_type: r.checkType,
+          table_name: r.table,
+          column_name: r.column ?? null,
+          severity: r.severity,
+          passed: r.passed,
+          observed_value: r.observedValue ?? null,
+          expected_value: r.expectedValue ?? null,
+          metadata: r.metadata ? JSON.stringify(r.metadata) : null,
+          checked_at: checkedAt,
+        }));
+        await writeRows(deps, 'dq_results', rows, `${input.runKey}:dq_results`);
+        return { results, durationMs: Date.now() - started };
+      });
     },
   };
 }

@@ -1,7 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ErrorType, PlatformError } from '../adapters/errors';
 import type { ObjectStore, SparkRunner } from '../adapters/ports';
-import { asActivityFailure } from './failures';
 import { withHeartbeat } from './heartbeat';
 import { stagingPrefixOf } from './run-keys';
 
@@ -94,51 +93,49 @@ export function parseTransformSummary(output: string): Record<string, number> {
 export function createTransformActivities(deps: { spark: SparkRunner; store: ObjectStore }) {
   return {
     async runDailyTransform(input: RunDailyTransformInput): Promise<RunDailyTransformResult> {
-      return asActivityFailure(async () => {
-        const ctx = Context.current();
-        // Per attempt: a Spark driver orphaned by a killed worker may still be writing the previous attempt's area.
-        const stagingPrefix = `${stagingPrefixOf(input.runKey)}/attempt-${ctx.info.attempt}`;
-        await deps.store.deletePrefix('processed', `${stagingPrefix}/`);
-        // The exact input files, beside the output (not under a table's prefix, so no load takes it for data). Not a
-        // `_`/`.` name: Hadoop's input formats skip those even when the path is given explicitly.
-        const manifestKey = `${stagingPrefix}/input-manifest.json`;
-        const manifest = await resolveTransformInputs(deps.store, input.date);
-        await deps.store.put('processed', manifestKey, new TextEncoder().encode(JSON.stringify(manifest)));
-        const result = await withHeartbeat((report) =>
-          deps.spark.run(
-            {
-              runId: input.runKey,
-              name: 'daily_transform',
-              mainPythonFile: 'daily_transform.py',
-              args: [
-                '--manifest',
-                deps.store.uri('processed', manifestKey),
-                '--out-root',
-                deps.store.uri('processed', stagingPrefix),
-                '--date',
-                input.date,
-                '--run-id',
-                input.runKey,
-              ],
-              properties: { 'spark.sql.parquet.outputTimestampType': 'TIMESTAMP_MICROS' },
-            },
-            { signal: ctx.cancellationSignal, onProgress: (line) => report({ line: line.slice(0, 300) }) },
-          ),
-        );
-        // The job also writes its summary beside its output, which works where the driver log is not ours to read
-        // (Dataproc); the driver line is the fallback.
-        const summaryKey = `${stagingPrefix}/_SUMMARY.json`;
-        const fromFile = (await deps.store.list('processed', summaryKey)).includes(summaryKey)
-          ? `TRANSFORM_SUMMARY ${new TextDecoder().decode(await deps.store.get('processed', summaryKey))}`
-          : undefined;
-        const tables = parseTransformSummary(fromFile ?? result.output);
-        return { tables, stagingPrefix, durationMs: result.durationMs, jobId: result.jobId };
-      });
+      const ctx = Context.current();
+      // Per attempt: a Spark driver orphaned by a killed worker may still be writing the previous attempt's area.
+      const stagingPrefix = `${stagingPrefixOf(input.runKey)}/attempt-${ctx.info.attempt}`;
+      await deps.store.deletePrefix('processed', `${stagingPrefix}/`);
+      // The exact input files, beside the output (not under a table's prefix, so no load takes it for data). Not a
+      // `_`/`.` name: Hadoop's input formats skip those even when the path is given explicitly.
+      const manifestKey = `${stagingPrefix}/input-manifest.json`;
+      const manifest = await resolveTransformInputs(deps.store, input.date);
+      await deps.store.put('processed', manifestKey, new TextEncoder().encode(JSON.stringify(manifest)));
+      const result = await withHeartbeat((report) =>
+        deps.spark.run(
+          {
+            runId: input.runKey,
+            name: 'daily_transform',
+            mainPythonFile: 'daily_transform.py',
+            args: [
+              '--manifest',
+              deps.store.uri('processed', manifestKey),
+              '--out-root',
+              deps.store.uri('processed', stagingPrefix),
+              '--date',
+              input.date,
+              '--run-id',
+              input.runKey,
+            ],
+            properties: { 'spark.sql.parquet.outputTimestampType': 'TIMESTAMP_MICROS' },
+          },
+          { signal: ctx.cancellationSignal, onProgress: (line) => report({ line: line.slice(0, 300) }) },
+        ),
+      );
+      // The job also writes its summary beside its output, which works where the driver log is not ours to read
+      // (Dataproc); the driver line is the fallback.
+      const summaryKey = `${stagingPrefix}/_SUMMARY.json`;
+      const fromFile = (await deps.store.list('processed', summaryKey)).includes(summaryKey)
+        ? `TRANSFORM_SUMMARY ${new TextDecoder().decode(await deps.store.get('processed', summaryKey))}`
+        : undefined;
+      const tables = parseTransformSummary(fromFile ?? result.output);
+      return { tables, stagingPrefix, durationMs: result.durationMs, jobId: result.jobId };
     },
 
     /** Idempotent: releases what a run may have left behind (the ephemeral Dataproc cluster; nothing locally). */
     async cleanupSparkRun(input: { runKey: string }): Promise<void> {
-      return asActivityFailure(() => deps.spark.cleanup(input.runKey));
+      return deps.spark.cleanup(input.runKey);
     },
   };
 }

@@ -1,23 +1,13 @@
+// One definition of the failure types, in schema/failure-types.ts (no imports), so workflows can use them as values.
+import { ErrorType } from '../schema/failure-types';
+
 /**
- * Typed failures every adapter maps its provider errors to. Activities turn a PlatformError into
+ * Typed failures every adapter maps its provider errors to. The workers' activity interceptor
+ * (workers/activity-failures.ts) turns a PlatformError into
  * `ApplicationFailure.create({ type: err.type, nonRetryable: err.nonRetryable, message: err.message, cause: err })`
  * so Temporal's retry policy and the UI see one vocabulary whatever the platform.
  */
-export const ErrorType = {
-  /** The caller asked for something malformed; retrying the same input fails the same way. */
-  InvalidInput: 'InvalidInput',
-  UnknownTable: 'UnknownTable',
-  UnknownColumn: 'UnknownColumn',
-  NotFound: 'NotFound',
-  /** Credentials or IAM refuse the call: an operator must act, a retry will not help. */
-  PermissionDenied: 'PermissionDenied',
-  /** A Spark job's own code failed (exception in the driver, bad data). */
-  SparkJobFailed: 'SparkJobFailed',
-  /** The platform hiccuped (UNAVAILABLE, quota, preemption, lost node): the same request may succeed later. */
-  TransientInfrastructure: 'TransientInfrastructure',
-  Timeout: 'Timeout',
-} as const;
-export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
+export { ErrorType };
 
 const NON_RETRYABLE_BY_DEFAULT: Record<ErrorType, boolean> = {
   InvalidInput: true,

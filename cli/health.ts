@@ -1,6 +1,6 @@
 import { type Client } from '@temporalio/client';
 import { type Config } from '../config';
-import { type PlatformHealthReport, PLATFORM_HEALTH_PIPELINE } from '../workflows/health-check';
+import { type PlatformHealthReport, PLATFORM_HEALTH_PIPELINE } from '../workflows/health-contract';
 import { LogicalDate, Pipeline } from '../workflows/search-attributes';
 import { workflowUrl } from './temporal-client';
 

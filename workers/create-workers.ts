@@ -21,6 +21,7 @@ import type { Adapters, PipelineMetrics } from '../adapters/ports';
 import { runtimePipelineMetrics } from './pipeline-metrics';
 import { clientWorkflowRuns } from './workflow-runs';
 import { writeWorkflowBundle } from './bundle';
+import { activityFailureInterceptor } from './activity-failures';
 import { TASK_QUEUES, type TaskQueueName } from '../workflows/task-queues';
 
 export interface CreateWorkersOptions {
@@ -139,6 +140,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
         activities,
         maxCachedWorkflows: options.maxCachedWorkflows ?? 200,
         dataConverter: options.dataConverter,
+        interceptors: { activity: [activityFailureInterceptor] },
       }),
     ),
   );

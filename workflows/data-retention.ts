@@ -2,6 +2,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   isCancellation,
+  log,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -9,6 +10,7 @@ import {
 } from '@temporalio/workflow';
 import type { PublishActivities } from '../activities/publish';
 import type { RetentionActivities } from '../activities/retention';
+import { FailureType } from '../schema/failure-types';
 import { describeFailure } from './failures';
 import { parseWorkflowInput } from './input';
 import { StageProgress } from './progress';
@@ -27,52 +29,13 @@ import {
   type RetentionStatus,
   type RetentionTarget,
 } from './retention-contract';
+import { retentionExecuteActivity, retentionPlanActivity, retentionRecordActivity } from './policies';
 import { LogicalDate, Pipeline } from './search-attributes';
 
-const NON_RETRYABLE = ['InvalidInput', 'UnknownTable', 'UnknownColumn', 'PermissionDenied'];
-
-/** Listing every zone and counting expired partitions: minutes on a large lake; heartbeats between phases. */
-const planPolicy = {
-  startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '2 minutes',
-  retry: {
-    initialInterval: '5 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '2 minutes',
-    maximumAttempts: 8,
-    nonRetryableErrorTypes: NON_RETRYABLE,
-  },
-} as const;
-/**
- * Moves and deletes checkpoint after every batch and heartbeat every few seconds: a lost worker is noticed within
- * the heartbeat timeout and the next attempt resumes from the last checkpoint. Many attempts, since each one only
- * continues the previous one's work.
- */
-const executePolicy = {
-  startToCloseTimeout: '6 hours',
-  heartbeatTimeout: '30 seconds',
-  retry: {
-    initialInterval: '5 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '2 minutes',
-    maximumAttempts: 20,
-    nonRetryableErrorTypes: NON_RETRYABLE,
-  },
-} as const;
-const recordPolicy = {
-  startToCloseTimeout: '10 minutes',
-  retry: {
-    initialInterval: '5 seconds',
-    backoffCoefficient: 2,
-    maximumAttempts: 8,
-    nonRetryableErrorTypes: NON_RETRYABLE,
-  },
-} as const;
-
-const { planRetention } = proxyActivities<RetentionActivities>(planPolicy);
-const { executeRetentionStage } = proxyActivities<RetentionActivities>(executePolicy);
-const { recordRetentionRun } = proxyActivities<RetentionActivities>(recordPolicy);
-const { notify } = proxyActivities<PublishActivities>(recordPolicy);
+const { planRetention } = proxyActivities<RetentionActivities>(retentionPlanActivity);
+const { executeRetentionStage } = proxyActivities<RetentionActivities>(retentionExecuteActivity);
+const { recordRetentionRun } = proxyActivities<RetentionActivities>(retentionRecordActivity);
+const { notify } = proxyActivities<PublishActivities>(retentionRecordActivity);
 
 /**
  * Enforces the retention policies (schema/retention/policy.ts) as of one day: plan (every zone, the warehouse, the
@@ -86,7 +49,7 @@ export async function dataRetention(raw: DataRetentionInput): Promise<DataRetent
   const future = futureAsOfProblem(input.asOf, new Date(Date.now()));
   if (future) {
     throw ApplicationFailure.create({
-      type: 'InvalidInput',
+      type: FailureType.InvalidInput,
       nonRetryable: true,
       message: `dataRetention input: ${future}`,
     });
@@ -127,7 +90,7 @@ export async function dataRetention(raw: DataRetentionInput): Promise<DataRetent
   try {
     begin('plan');
     const plan = await planRetention.executeWithOptions(
-      { ...planPolicy, summary: `plan retention as of ${input.asOf}` },
+      { ...retentionPlanActivity, summary: `plan retention as of ${input.asOf}` },
       [{ asOf: input.asOf, workflowId: info.workflowId, runId: info.runId, dryRun: input.dryRun }],
     );
     planKey = plan.planKey;
@@ -162,7 +125,7 @@ export async function dataRetention(raw: DataRetentionInput): Promise<DataRetent
       }
       begin(stage, describeCounts(totalCounts(mine)));
       const done = await executeRetentionStage.executeWithOptions(
-        { ...executePolicy, summary: `${stage}: ${describeCounts(totalCounts(mine))}` },
+        { ...retentionExecuteActivity, summary: `${stage}: ${describeCounts(totalCounts(mine))}` },
         [{ planKey: plan.planKey, stage, batchSize: input.options.batchSize }],
       );
       executed.push(...done.targets);
@@ -225,7 +188,16 @@ export async function dataRetention(raw: DataRetentionInput): Promise<DataRetent
             runId: info.runId,
           });
         }
-      }).catch(() => undefined);
+      }).catch((recordErr: unknown) => {
+        // The run's own failure is what the caller must see; a lost pipeline_runs row or notification is only logged.
+        const lost = describeFailure(recordErr);
+        log.error('could not record or notify the failed run', {
+          pipeline: RETENTION_PIPELINE,
+          asOf: input.asOf,
+          status: isCancellation(err) ? 'cancelled' : 'failed',
+          error: `${lost.type}: ${lost.message}`.slice(0, 500),
+        });
+      });
     }
     throw err;
   }

@@ -5,6 +5,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
+import { WorkflowFailureType } from '../schema/failure-types';
 
 /** Ids in the User Module are opaque strings; keep them to a safe alphabet so they never need escaping. */
 const opaqueId = z
@@ -146,9 +147,10 @@ export const cancelErasureUpdate = defineUpdate<ErasureStatus, [CancelRequest]>(
 /** Operator: retry the step that exhausted its retries (state awaiting_operator). */
 export const retryErasureSignal = defineSignal('retry');
 
+/** The cancel update's refusals (schema/failure-types.ts), which the API maps to 409. */
 export const ERASURE_FAILURE_TYPES = {
-  pointOfNoReturnPassed: 'PointOfNoReturnPassed',
-  alreadyFinished: 'AlreadyFinished',
+  pointOfNoReturnPassed: WorkflowFailureType.PointOfNoReturnPassed,
+  alreadyFinished: WorkflowFailureType.AlreadyFinished,
 } as const;
 
 /** Workflow id prefix; the full id is `gdpr-erasure:<tenantId>:<keyed hash of tenant and user>` (api/ builds it). */

@@ -7,77 +7,38 @@ import {
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
-  uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { GdprActivities } from '../activities/gdpr';
 import type { PublishActivities } from '../activities/publish';
+import { FailureType } from '../schema/failure-types';
+import { failureLine } from './failures';
 import {
   cancelErasureUpdate,
   ERASURE_FAILURE_TYPES,
-  ERASURE_STEPS,
   erasureCertificateQuery,
   erasureStatusQuery,
   gdprErasureInputSchema,
   retryErasureSignal,
   type CancelRequest,
-  type ErasureCertificate,
   type ErasureOutcome,
-  type ErasureState,
-  type ErasureStatus,
-  type ErasureStep,
   type ErasureStepName,
   type GdprErasureInput,
   type StoreVerification,
 } from './gdpr-contract';
-import { StageProgress } from './progress';
-import { Pipeline, RequestId, TenantId } from './search-attributes';
+import { ErasureRun, GDPR_PIPELINE } from './gdpr-erasure-run';
 import { parseWorkflowInput } from './input';
+import { erasureCompensableActivity, erasureCompensationActivity, erasureForwardActivity } from './policies';
+import { Pipeline, RequestId, TenantId } from './search-attributes';
 
-export const GDPR_PIPELINE = 'gdpr-erasure';
+export { GDPR_PIPELINE } from './gdpr-erasure-run';
 
-const NON_RETRYABLE = ['InvalidInput', 'UnknownTable', 'UnknownColumn', 'PermissionDenied'];
+const compensable = proxyActivities<GdprActivities>(erasureCompensableActivity);
+const compensation = proxyActivities<GdprActivities>(erasureCompensationActivity);
 
-/** Before the point of no return a failure compensates, so retries are short: the requester hears back soon. */
-const beforePolicy = {
-  startToCloseTimeout: '5 minutes',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '30 seconds',
-    maximumAttempts: 5,
-    nonRetryableErrorTypes: NON_RETRYABLE,
-  },
-} as const;
-/** Compensations must finish: idempotent, retried for a long time. */
-const compensationPolicy = {
-  startToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 50 },
-} as const;
-/** After the point of no return the saga only goes forward: retries with backoff, then an operator. */
-const forwardPolicy = (maximumAttempts: number) =>
-  ({
-    startToCloseTimeout: '1 hour',
-    heartbeatTimeout: '2 minutes',
-    retry: {
-      initialInterval: '2 seconds',
-      backoffCoefficient: 2,
-      maximumInterval: '2 minutes',
-      maximumAttempts,
-      nonRetryableErrorTypes: NON_RETRYABLE,
-    },
-  }) as const;
-
-const before = proxyActivities<GdprActivities>(beforePolicy);
-const compensate = proxyActivities<GdprActivities>(compensationPolicy);
-
-/** Innermost message of a failure chain (activity → application failure), without stack or personal data. */
-function describe(err: unknown): string {
-  let e: unknown = err;
-  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
-  const type = e instanceof ApplicationFailure && e.type ? `${e.type}: ` : '';
-  return `${type}${e instanceof Error ? e.message : String(e)}`.slice(0, 500);
-}
+type Subject = { tenantId: string; userId: string };
+/** Undoes one completed (or possibly applied) step; runs with cancellation shielded. */
+type Compensation = () => Promise<void>;
 
 /**
  * GDPR erasure of one person as a saga, on task queue `gdpr`:
@@ -85,69 +46,64 @@ function describe(err: unknown): string {
  * validate (exists, no legal hold) → suspend + revoke sessions (compensable) → purge cache → **erase in the source**
  * (point of no return) → erase/tokenise in the warehouse → rewrite lake objects → verify every store → certificate.
  *
- * Before the point of no return a failure or a cancel runs the compensations and the request ends `rejected` or
- * `cancelled`. After it the saga only recovers forward: each step retries with backoff; when retries run out it
- * notifies and waits for the `retry` signal. The `status` query answers at any time; the input (which holds the user
+ * Two phases. The compensable one pushes a compensation for each step that changes something and, on a failure or a
+ * cancel, unwinds them in reverse order; the request ends `rejected` or `cancelled`. The forward one starts at the
+ * point of no return and only recovers forward: each step retries with backoff; when retries run out it notifies and
+ * waits for the operator's `retry` signal. The `status` query answers at any time; the input (which holds the user
  * id and, after validation, the email in the history) is protected by the payload codec.
  */
 export async function gdprErasure(raw: GdprErasureInput): Promise<ErasureOutcome> {
   const input = parseWorkflowInput('gdprErasure', gdprErasureInputSchema, raw);
-  const info = workflowInfo();
-  const subject = { tenantId: input.tenantId, userId: input.userId };
-  const forward = proxyActivities<GdprActivities>(forwardPolicy(input.maxStepAttempts ?? 8));
+  const subject: Subject = { tenantId: input.tenantId, userId: input.userId };
+  const forwardPolicy = erasureForwardActivity(input.maxStepAttempts ?? 8);
+  const forward = proxyActivities<GdprActivities>(forwardPolicy);
   // The pipelines' one notification activity (activities/publish.ts), retried like the forward steps.
-  const { notify: operatorNotify } = proxyActivities<PublishActivities>(forwardPolicy(input.maxStepAttempts ?? 8));
+  const { notify: operatorNotify } = proxyActivities<PublishActivities>(forwardPolicy);
   upsertSearchAttributes([
     { key: Pipeline, value: GDPR_PIPELINE },
     { key: TenantId, value: input.tenantId },
     { key: RequestId, value: input.requestId },
   ]);
+  const run = new ErasureRun(input);
+  const compensableScope = new CancellationScope();
+  handleQueriesAndSignals(run, compensableScope);
 
-  const now = () => new Date(Date.now()).toISOString();
-  const status: ErasureStatus = {
-    requestId: input.requestId,
-    tenantId: input.tenantId,
-    state: 'running',
-    stage: 'validate',
-    pointOfNoReturnPassed: false,
-    requestedAt: input.requestedAt,
-    updatedAt: now(),
-    steps: ERASURE_STEPS.map((name) => ({ name, status: 'pending', counts: {} })),
-    // Random, never derived from the user id: unlinkable by construction; fixed in history, so stable on replay.
-    subjectToken: `anon_${uuid4().replace(/-/g, '')}`,
-  };
-  let certificate: ErasureCertificate | undefined;
-  let cancelRequested: { reason?: string } | undefined;
-  let retryRequested = false;
-  const progress = new StageProgress<ErasureStepName>(ERASURE_STEPS, `${GDPR_PIPELINE} ${input.requestId}`);
-  const step = (name: ErasureStepName): ErasureStep => status.steps.find((s) => s.name === name)!;
-  const finished = () => status.state !== 'running' && status.state !== 'awaiting_operator';
+  const reached = await compensablePhase(run, input, subject, compensableScope);
+  if ('outcome' in reached) return reached.outcome;
 
-  setHandler(erasureStatusQuery, () => status);
-  setHandler(erasureCertificateQuery, () => certificate);
+  // ── The point of no return ────────────────────────────────────────────────────────────────────────────────────
+  // Set before the source erase is scheduled: from here on the cancel update is refused.
+  run.status.pointOfNoReturnPassed = true;
+  // Cancellation from here on is ignored: the saga must finish what it started.
+  return CancellationScope.nonCancellable(() =>
+    forwardPhase(run, input, { ...subject, email: reached.email }, forward, operatorNotify),
+  );
+}
+
+function handleQueriesAndSignals(run: ErasureRun, compensableScope: CancellationScope): void {
+  setHandler(erasureStatusQuery, () => run.status);
+  setHandler(erasureCertificateQuery, () => run.certificate);
   setHandler(retryErasureSignal, () => {
-    retryRequested = true;
+    run.retryRequested = true;
   });
-
-  const preScope = new CancellationScope();
   setHandler(
     cancelErasureUpdate,
     async (request: CancelRequest) => {
-      cancelRequested = { reason: request.reason };
-      preScope.cancel();
-      await condition(() => finished() || status.pointOfNoReturnPassed);
-      return status;
+      run.cancelRequested = { reason: request.reason };
+      compensableScope.cancel();
+      await condition(() => run.finished() || run.status.pointOfNoReturnPassed);
+      return run.status;
     },
     {
       validator: (_request: CancelRequest) => {
-        if (finished()) {
+        if (run.finished()) {
           throw ApplicationFailure.create({
             type: ERASURE_FAILURE_TYPES.alreadyFinished,
             nonRetryable: true,
-            message: `the request is already ${status.state}`,
+            message: `the request is already ${run.status.state}`,
           });
         }
-        if (status.pointOfNoReturnPassed) {
+        if (run.status.pointOfNoReturnPassed) {
           throw ApplicationFailure.create({
             type: ERASURE_FAILURE_TYPES.pointOfNoReturnPassed,
             nonRetryable: true,
@@ -158,125 +114,120 @@ export async function gdprErasure(raw: GdprErasureInput): Promise<ErasureOutcome
       },
     },
   );
+}
 
-  const begin = (name: ErasureStepName, note?: string) => {
-    const s = step(name);
-    s.status = 'running';
-    s.startedAt ??= now();
-    s.error = undefined;
-    status.stage = name;
-    status.updatedAt = now();
-    progress.start(name, note);
-  };
-  const complete = (name: ErasureStepName, counts: Record<string, number>) => {
-    const s = step(name);
-    s.status = 'completed';
-    s.finishedAt = now();
-    s.counts = counts;
-    status.updatedAt = s.finishedAt;
-    const total = Object.values(counts).reduce((a, b) => a + b, 0);
-    progress.finish(name, `${total} affected`);
-  };
-  const fail = (name: ErasureStepName, err: unknown) => {
-    const s = step(name);
-    s.status = 'failed';
-    s.error = describe(err);
-    status.updatedAt = now();
-    progress.fail(name, s.error.slice(0, 200));
-  };
-  const end = async (
-    state: Extract<ErasureState, 'rejected' | 'cancelled'>,
-    reason: string,
-  ): Promise<ErasureOutcome> => {
-    status.state = state;
-    status.reason = reason;
-    status.completedAt = now();
-    status.updatedAt = status.completedAt;
-    for (const s of status.steps) if (s.status === 'pending') s.status = 'skipped';
-    await CancellationScope.nonCancellable(() =>
-      compensate.gdprRecordOutcome({
-        requestId: input.requestId,
-        tenantId: input.tenantId,
-        subjectToken: status.subjectToken,
-        state,
-        reason,
-        workflowId: info.workflowId,
-        runId: info.runId,
-      }),
-    );
-    return { state, reason, status };
-  };
-
-  // ── Before the point of no return: compensable ─────────────────────────────────────────────────────────────────
-  let email = '';
-  let previousStatus: string | undefined;
+/**
+ * Validate, suspend, purge the cache, in `scope` (which the cancel update cancels). Each step that changes something
+ * pushes its compensation; a failure or a cancel unwinds them in reverse order and ends the request. Returns the
+ * subject's email when every step succeeded, else the outcome.
+ */
+async function compensablePhase(
+  run: ErasureRun,
+  input: GdprErasureInput,
+  subject: Subject,
+  scope: CancellationScope,
+): Promise<{ email: string } | { outcome: ErasureOutcome }> {
+  const compensations: Compensation[] = [];
   try {
-    await preScope.run(async () => {
-      begin('validate');
-      const found = await before.gdprLookupSubject(subject);
+    const email = await scope.run(async () => {
+      run.begin('validate');
+      const found = await compensable.gdprLookupSubject(subject);
       if (!found.found) {
-        complete('validate', { found: 0 });
+        run.complete('validate', { found: 0 });
         throw ApplicationFailure.create({
-          type: 'SubjectNotFound',
+          type: FailureType.SubjectNotFound,
           nonRetryable: true,
           message: 'no such user in this tenant',
         });
       }
       if (found.legalHolds.length > 0) {
-        complete('validate', { found: 1, legal_holds: found.legalHolds.length });
+        run.complete('validate', { found: 1, legal_holds: found.legalHolds.length });
         throw ApplicationFailure.create({
-          type: 'LegalHold',
+          type: FailureType.LegalHold,
           nonRetryable: true,
           message: `the user is under legal hold: ${found.legalHolds.join('; ')}`,
         });
       }
-      email = found.email;
-      complete('validate', { found: 1, legal_holds: 0 });
+      run.complete('validate', { found: 1, legal_holds: 0 });
 
-      begin('suspend');
-      previousStatus = found.status;
-      const suspended = await before.gdprSuspendAccount(subject);
-      complete('suspend', { 'postgres.sessions_revoked': suspended.sessionsRevoked });
-
-      begin('purge_cache');
-      complete('purge_cache', await before.gdprPurgeCache({ ...subject, email }));
-    });
-    if (cancelRequested) throw new CancelledBeforeNoReturn();
-  } catch (err) {
-    const cancelled = cancelRequested !== undefined || isCancellation(err) || err instanceof CancelledBeforeNoReturn;
-    const current = status.steps.find((s) => s.status === 'running');
-    const failure = err instanceof ActivityFailure || err instanceof ApplicationFailure;
-    if (current && !cancelled) fail(current.name, err);
-    if (current && cancelled) current.status = 'skipped';
-    if (!cancelled && !failure) throw err;
-    // Compensate whatever ran: the suspension (the purged cache refills on its own).
-    if (previousStatus !== undefined) {
-      await CancellationScope.nonCancellable(async () => {
-        const restored = await compensate.gdprRestoreAccount({ ...subject, previousStatus: previousStatus! });
-        const s = step('suspend');
+      run.begin('suspend');
+      // Pushed before the suspend runs: an attempt that failed or was cancelled may still have suspended the account,
+      // and the restore is idempotent.
+      compensations.push(async () => {
+        const restored = await compensation.gdprRestoreAccount({ ...subject, previousStatus: found.status });
+        const s = run.step('suspend');
         s.status = 'compensated';
         s.counts = { ...s.counts, 'postgres.account_restored': restored.restored };
       });
-    }
-    if (cancelled) {
-      return end(
-        'cancelled',
-        `cancelled before the point of no return${cancelRequested?.reason ? `: ${cancelRequested.reason}` : ''}`,
-      );
-    }
-    return end('rejected', describe(err));
-  }
+      const suspended = await compensable.gdprSuspendAccount(subject);
+      run.complete('suspend', { 'postgres.sessions_revoked': suspended.sessionsRevoked });
 
-  // ── The point of no return ────────────────────────────────────────────────────────────────────────────────────
-  // Set before the source erase is scheduled: from here on the cancel update is refused.
-  status.pointOfNoReturnPassed = true;
-  const known = { ...subject, email };
-  const token = status.subjectToken;
+      // No compensation: the purged cache refills on its own.
+      run.begin('purge_cache');
+      run.complete('purge_cache', await compensable.gdprPurgeCache({ ...subject, email: found.email }));
+      return found.email;
+    });
+    if (run.cancelRequested) throw new CancelledBeforeNoReturn();
+    return { email };
+  } catch (err) {
+    const cancelled =
+      run.cancelRequested !== undefined || isCancellation(err) || err instanceof CancelledBeforeNoReturn;
+    const current = run.running();
+    const failure = err instanceof ActivityFailure || err instanceof ApplicationFailure;
+    if (current && !cancelled) run.fail(current.name, err);
+    if (current && cancelled) current.status = 'skipped';
+    if (!cancelled && !failure) throw err;
+    await CancellationScope.nonCancellable(async () => {
+      for (const undo of compensations.reverse()) await undo();
+    });
+    const reason = cancelled
+      ? `cancelled before the point of no return${run.cancelRequested?.reason ? `: ${run.cancelRequested.reason}` : ''}`
+      : failureLine(err);
+    return { outcome: await endBeforeNoReturn(run, input, cancelled ? 'cancelled' : 'rejected', reason) };
+  }
+}
+
+/** Closes a request that ended before the point of no return and writes its audit row. */
+async function endBeforeNoReturn(
+  run: ErasureRun,
+  input: GdprErasureInput,
+  state: 'rejected' | 'cancelled',
+  reason: string,
+): Promise<ErasureOutcome> {
+  run.close(state, reason);
+  const info = workflowInfo();
+  await CancellationScope.nonCancellable(() =>
+    compensation.gdprRecordOutcome({
+      requestId: input.requestId,
+      tenantId: input.tenantId,
+      subjectToken: run.status.subjectToken,
+      state,
+      reason,
+      workflowId: info.workflowId,
+      runId: info.runId,
+    }),
+  );
+  return { state, reason, status: run.status };
+}
+
+/**
+ * From the source erase on: every step runs until it succeeds (retries, then the operator), and verification repeats
+ * the erasure until no store names the person.
+ */
+async function forwardPhase(
+  run: ErasureRun,
+  input: GdprErasureInput,
+  known: Subject & { email: string },
+  forward: ReturnType<typeof proxyActivities<GdprActivities>>,
+  operatorNotify: PublishActivities['notify'],
+): Promise<ErasureOutcome> {
+  const info = workflowInfo();
+  const token = run.status.subjectToken;
 
   /** Notifies the operators and waits for their `retry` signal (state awaiting_operator meanwhile). */
   async function awaitOperator(what: string, reason: string): Promise<void> {
-    status.state = 'awaiting_operator';
-    status.reason = reason;
+    run.status.state = 'awaiting_operator';
+    run.status.reason = reason;
     await operatorNotify({
       severity: 'error',
       title: `GDPR erasure ${input.requestId} needs an operator (${what})`,
@@ -284,78 +235,73 @@ export async function gdprErasure(raw: GdprErasureInput): Promise<ErasureOutcome
       workflowId: info.workflowId,
       runId: info.runId,
     });
-    await condition(() => retryRequested);
-    retryRequested = false;
-    status.reason = undefined;
+    await condition(() => run.retryRequested);
+    run.retryRequested = false;
+    run.status.reason = undefined;
   }
 
   /** Runs a forward step until it succeeds; when its retries are exhausted, waits for the operator's `retry`. */
   async function untilDone<T>(name: ErasureStepName, call: () => Promise<T>): Promise<T> {
     for (;;) {
-      begin(name);
-      status.state = 'running';
+      run.begin(name);
+      run.status.state = 'running';
       try {
         return await call();
       } catch (err) {
         if (!(err instanceof ActivityFailure) && !(err instanceof ApplicationFailure)) throw err;
-        fail(name, err);
+        run.fail(name, err);
         await awaitOperator(
           `step ${name}`,
-          `step ${name} failed after its retries: ${describe(err)}. Fix the cause, then signal "retry".`,
+          `step ${name} failed after its retries: ${failureLine(err)}. Fix the cause, then signal "retry".`,
         );
       }
     }
   }
 
-  // Cancellation from here on is ignored: the saga must finish what it started.
-  return CancellationScope.nonCancellable(async () => {
-    complete('erase_source', await untilDone('erase_source', () => forward.gdprEraseSource(known)));
-    let verification: StoreVerification[] = [];
-    for (let round = 1; ; round++) {
-      complete(
-        'erase_warehouse',
-        await untilDone('erase_warehouse', () => forward.gdprEraseWarehouse({ ...known, token })),
-      );
-      complete(
-        'rewrite_objects',
-        await untilDone('rewrite_objects', () => forward.gdprRewriteObjects({ ...known, token })),
-      );
-      verification = await untilDone('verify', () => forward.gdprVerifyErasure(known));
-      const dirty = verification.filter((v) => v.occurrences > 0);
-      complete('verify', Object.fromEntries(verification.map((v) => [v.store, v.occurrences])));
-      if (dirty.length === 0) break;
-      // Something still names the person (data landed meanwhile, e.g. a daily run reloading a day): erase again.
-      const what = dirty.map((v) => `${v.store}: ${v.occurrences}`).join(', ');
-      step('verify').status = 'failed';
-      step('verify').error = `round ${round}: identifiers still found (${what})`;
-      if (round >= 3) {
-        await awaitOperator(
-          'verify',
-          `verification still finds the user's identifiers after ${round} rounds (${what}). Signal "retry" to erase and verify again.`,
-        );
-      }
-    }
-    certificate = await untilDone('certificate', () =>
-      forward.gdprIssueCertificate({
-        request: {
-          requestId: input.requestId,
-          tenantId: input.tenantId,
-          requestedBy: input.requestedBy,
-          requestedAt: input.requestedAt,
-        },
-        subjectToken: token,
-        steps: status.steps,
-        verification,
-        workflowId: info.workflowId,
-        runId: info.runId,
-      }),
+  run.complete('erase_source', await untilDone('erase_source', () => forward.gdprEraseSource(known)));
+  let verification: StoreVerification[] = [];
+  for (let round = 1; ; round++) {
+    run.complete(
+      'erase_warehouse',
+      await untilDone('erase_warehouse', () => forward.gdprEraseWarehouse({ ...known, token })),
     );
-    complete('certificate', { verified_stores: verification.length });
-    status.state = 'completed';
-    status.completedAt = now();
-    status.updatedAt = status.completedAt;
-    return { state: 'completed' as const, status, certificate };
-  });
+    run.complete(
+      'rewrite_objects',
+      await untilDone('rewrite_objects', () => forward.gdprRewriteObjects({ ...known, token })),
+    );
+    verification = await untilDone('verify', () => forward.gdprVerifyErasure(known));
+    const dirty = verification.filter((v) => v.occurrences > 0);
+    run.complete('verify', Object.fromEntries(verification.map((v) => [v.store, v.occurrences])));
+    if (dirty.length === 0) break;
+    // Something still names the person (data landed meanwhile, e.g. a daily run reloading a day): erase again.
+    const what = dirty.map((v) => `${v.store}: ${v.occurrences}`).join(', ');
+    run.step('verify').status = 'failed';
+    run.step('verify').error = `round ${round}: identifiers still found (${what})`;
+    if (round >= 3) {
+      await awaitOperator(
+        'verify',
+        `verification still finds the user's identifiers after ${round} rounds (${what}). Signal "retry" to erase and verify again.`,
+      );
+    }
+  }
+  const certificate = await untilDone('certificate', () =>
+    forward.gdprIssueCertificate({
+      request: {
+        requestId: input.requestId,
+        tenantId: input.tenantId,
+        requestedBy: input.requestedBy,
+        requestedAt: input.requestedAt,
+      },
+      subjectToken: token,
+      steps: run.status.steps,
+      verification,
+      workflowId: info.workflowId,
+      runId: info.runId,
+    }),
+  );
+  run.complete('certificate', { verified_stores: verification.length });
+  run.completed(certificate);
+  return { state: 'completed' as const, status: run.status, certificate };
 }
 
 class CancelledBeforeNoReturn extends Error {

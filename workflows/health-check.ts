@@ -1,40 +1,19 @@
 import { proxyActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
-import { z } from 'zod';
 import type { HealthActivities } from '../activities/health';
 import { Pipeline, Stage } from './search-attributes';
+import {
+  DEPENDENCIES,
+  PLATFORM_HEALTH_PIPELINE,
+  platformHealthCheckInput,
+  type Dependency,
+  type DependencyHealth,
+  type PlatformHealthCheckInput,
+  type PlatformHealthReport,
+} from './health-contract';
 import { parseWorkflowInput } from './input';
+import { healthProbeActivity } from './policies';
 
-export const PLATFORM_HEALTH_PIPELINE = 'platform-health';
-export const DEPENDENCIES = ['temporal', 'postgres', 'redis', 'objectStore', 'warehouse'] as const;
-export type Dependency = (typeof DEPENDENCIES)[number];
-
-export interface DependencyHealth {
-  dependency: Dependency;
-  ok: boolean;
-  latencyMs: number;
-  detail: string;
-}
-
-export const platformHealthCheckInput = z
-  .object({
-    /** Subset of dependencies to probe. @default every dependency */
-    dependencies: z.array(z.enum(DEPENDENCIES)).min(1).optional(),
-  })
-  .strict();
-export type PlatformHealthCheckInput = z.infer<typeof platformHealthCheckInput>;
-
-export interface PlatformHealthReport {
-  ok: boolean;
-  checks: DependencyHealth[];
-}
-
-/** Probes are quick; a probe that hangs is bounded inside the activity, so no retries beyond a second try. */
-const probe = {
-  startToCloseTimeout: '30 seconds',
-  retry: { maximumAttempts: 2, initialInterval: '1 second' },
-} as const;
-
-const { checkDependency } = proxyActivities<HealthActivities>(probe);
+const { checkDependency } = proxyActivities<HealthActivities>(healthProbeActivity);
 
 function progressTable(checks: Map<Dependency, DependencyHealth | undefined>): string {
   const rows = [...checks].map(([dep, r]) =>
@@ -58,9 +37,10 @@ export async function platformHealthCheck(rawInput: PlatformHealthCheckInput = {
 
   const checks = await Promise.all(
     dependencies.map(async (dependency) => {
-      const result = await checkDependency.executeWithOptions({ ...probe, summary: `probe ${dependency}` }, [
-        dependency,
-      ]);
+      const result = await checkDependency.executeWithOptions(
+        { ...healthProbeActivity, summary: `probe ${dependency}` },
+        [dependency],
+      );
       state.set(dependency, result);
       setCurrentDetails(progressTable(state));
       return result;

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import type { z } from 'zod';
+import { FailureType } from '../schema/failure-types';
 
 /**
  * Validates a workflow's input with its zod schema. Bad input is a non-retryable `InvalidInput` failure naming the
@@ -9,7 +10,7 @@ export function parseWorkflowInput<S extends z.ZodType>(workflow: string, schema
   const parsed = schema.safeParse(raw);
   if (parsed.success) return parsed.data;
   throw ApplicationFailure.create({
-    type: 'InvalidInput',
+    type: FailureType.InvalidInput,
     nonRetryable: true,
     message: `${workflow} input: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ')}`,
   });

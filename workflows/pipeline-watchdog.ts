@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { ExpectedRunCheck, SlaActivities, SlaMiss } from '../activities/sla';
 import { isoDay, isoDayOf } from './days';
 import { parseWorkflowInput } from './input';
-import { notifyPolicy, notifySlaMiss } from './sla-notify';
+import { notifySlaMiss } from './sla-notify';
+import { notifyActivity, watchdogCheckActivity } from './policies';
 import { SCHEDULED_PIPELINES, WATCHDOG_PIPELINE } from './pipelines';
 import { LogicalDate, Pipeline, Stage } from './search-attributes';
 
@@ -32,10 +33,7 @@ export interface PipelineWatchdogResult {
   misses: Array<SlaMiss & { notified: boolean }>;
 }
 
-const { checkExpectedRuns } = proxyActivities<SlaActivities>({
-  startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '5 seconds', maximumAttempts: 5 },
-});
+const { checkExpectedRuns } = proxyActivities<SlaActivities>(watchdogCheckActivity);
 
 /**
  * Runs every 15 minutes on a Temporal Schedule (`analytics schedules apply`). Looks at the runs Composer should have
@@ -59,7 +57,7 @@ export async function pipelineWatchdog(raw: PipelineWatchdogInput = {}): Promise
   const notified: PipelineWatchdogResult['misses'] = [];
   for (const miss of misses) {
     const { sent } = await notifySlaMiss.executeWithOptions(
-      { ...notifyPolicy, summary: `SLA missed: ${miss.pipeline} ${miss.logicalDate} (${miss.kind})` },
+      { ...notifyActivity, summary: `SLA missed: ${miss.pipeline} ${miss.logicalDate} (${miss.kind})` },
       [miss],
     );
     notified.push({ ...miss, notified: sent });

@@ -56,12 +56,6 @@ export class StageProgress<S extends string> {
     this.render();
   }
 
-  note(stage: S, note: string): void {
-    const row = this.rows.get(stage);
-    if (row) row.note = note;
-    this.render();
-  }
-
   finish(stage: S, note?: string): number {
     const row = this.rows.get(stage) ?? { state: 'pending' };
     const ms = row.startedAt === undefined ? 0 : Date.now() - row.startedAt;

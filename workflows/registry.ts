@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type * as workflows from './index';
 import { userAnalyticsBackfillInput } from './backfill-contract';
 import { gdprErasureInputSchema } from './gdpr-contract';
-import { platformHealthCheckInput } from './health-check';
+import { platformHealthCheckInput } from './health-contract';
 import { pipelineWatchdogInput } from './pipeline-watchdog';
 import { dataRetentionInput } from './retention-contract';
 import type { TaskQueueName } from './task-queues';

@@ -28,22 +28,14 @@ import {
 import { daysBetween } from './days';
 import { describeFailure } from './failures';
 import { parseWorkflowInput } from './input';
+import { backfillAwaitActivity, backfillStatusActivity } from './policies';
 import { BACKFILL_PIPELINE, DAILY_PIPELINE, dailyWorkflowId } from './pipelines';
 import { LogicalDate, Pipeline, Stage } from './search-attributes';
 import { workflowUiUrl } from './ui-links';
 import type { userAnalyticsDaily } from './user-analytics-daily';
 
-/** Describing a page of days is quick; a run being waited for heartbeats on every poll. */
-const { dailyRunStatuses } = proxyActivities<BackfillActivities>({
-  startToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 10 },
-});
-const awaitPolicy = {
-  startToCloseTimeout: '7 days',
-  heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '5 seconds', maximumInterval: '1 minute' },
-} as const;
-const { awaitRun } = proxyActivities<BackfillActivities>(awaitPolicy);
+const { dailyRunStatuses } = proxyActivities<BackfillActivities>(backfillStatusActivity);
+const { awaitRun } = proxyActivities<BackfillActivities>(backfillAwaitActivity);
 
 type Action = 'run' | 'attach' | 'skip';
 const FAILED_STATES = new Set<DayStatus['status']>(['FAILED', 'TIMED_OUT', 'TERMINATED', 'CANCELLED']);
@@ -201,7 +193,7 @@ export async function userAnalyticsBackfill(raw: UserAnalyticsBackfillInput): Pr
         }
       }
       if (attach) {
-        const run = await awaitRun.executeWithOptions({ ...awaitPolicy, summary: `wait for ${workflowId}` }, [
+        const run = await awaitRun.executeWithOptions({ ...backfillAwaitActivity, summary: `wait for ${workflowId}` }, [
           { workflowId },
         ]);
         runId = run.runId;

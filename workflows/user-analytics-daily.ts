@@ -2,13 +2,13 @@ import {
   ApplicationFailure,
   CancellationScope,
   isCancellation,
+  log,
   patched,
   proxyActivities,
   setHandler,
   sleep,
   upsertSearchAttributes,
   workflowInfo,
-  ActivityCancellationType,
 } from '@temporalio/workflow';
 import { z } from 'zod';
 import type { ExtractActivities, ExtractTableResult } from '../activities/extract';
@@ -24,7 +24,16 @@ import { stagesQuery } from './queries';
 import { LogicalDate, Pipeline } from './search-attributes';
 import { parseWorkflowInput } from './input';
 import { isoDay } from './days';
-import { notifyPolicy, notifySlaMiss } from './sla-notify';
+import { notifySlaMiss } from './sla-notify';
+import {
+  cleanupActivity,
+  extractActivity,
+  notifyActivity,
+  slaLookupActivity,
+  sparkActivity,
+  warehouseActivity,
+} from './policies';
+import { FailureType } from '../schema/failure-types';
 import { describeFailure } from './failures';
 import { DAILY_PIPELINE } from './pipelines';
 
@@ -69,68 +78,19 @@ export interface DailyRunSummary {
   activityMs: Partial<Record<DailyStage, number>>;
 }
 
-const NON_RETRYABLE = ['InvalidInput', 'UnknownTable', 'UnknownColumn', 'PermissionDenied', 'SparkJobFailed'];
-
-/** PostgreSQL may be briefly unavailable (restart, failover): back off for several minutes before giving up. */
-const extractPolicy = {
-  startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '30 seconds',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: 10,
-    nonRetryableErrorTypes: NON_RETRYABLE,
-  },
-} as const;
-/**
- * Spark jobs are long: heartbeats every few seconds (with the latest driver line) detect a lost worker within a
- * minute; few, slow retries.
- */
-const sparkPolicy = {
-  startToCloseTimeout: '4 hours',
-  heartbeatTimeout: '1 minute',
-  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  retry: {
-    initialInterval: '30 seconds',
-    backoffCoefficient: 2,
-    maximumAttempts: 3,
-    nonRetryableErrorTypes: NON_RETRYABLE,
-  },
-} as const;
-const warehousePolicy = {
-  startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '1 minute',
-  retry: {
-    initialInterval: '5 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '2 minutes',
-    maximumAttempts: 8,
-    nonRetryableErrorTypes: NON_RETRYABLE,
-  },
-} as const;
-/** Cleanup must finish even while the workflow is being cancelled; it is idempotent, so retry it generously. */
-const cleanupPolicy = {
-  startToCloseTimeout: '20 minutes',
-  retry: { initialInterval: '10 seconds', maximumAttempts: 10 },
-} as const;
-
-const { extractTable } = proxyActivities<ExtractActivities>(extractPolicy);
-const { runDailyTransform } = proxyActivities<TransformActivities>(sparkPolicy);
-const { cleanupSparkRun } = proxyActivities<TransformActivities>(cleanupPolicy);
-const { ensureWarehouse, promoteAndLoad } = proxyActivities<LoadActivities>(warehousePolicy);
-const { runQualityChecks } = proxyActivities<QualityActivities>(warehousePolicy);
-const { publishReporting, recordPipelineRun, notify } = proxyActivities<PublishActivities>(warehousePolicy);
+const { extractTable } = proxyActivities<ExtractActivities>(extractActivity);
+const { runDailyTransform } = proxyActivities<TransformActivities>(sparkActivity);
+const { cleanupSparkRun } = proxyActivities<TransformActivities>(cleanupActivity);
+const { ensureWarehouse, promoteAndLoad } = proxyActivities<LoadActivities>(warehouseActivity);
+const { runQualityChecks } = proxyActivities<QualityActivities>(warehouseActivity);
+const { publishReporting, recordPipelineRun, notify } = proxyActivities<PublishActivities>(warehouseActivity);
 /**
  * Reads the worker's SLA configuration; recorded in history, so a replay sees the same deadline. A regular activity,
  * not a local one: the stage that follows must start in a workflow task of its own, whose completion event
  * (`historyLength + 1`) is then exactly the stage's reset point; after a local activity the SDK may send the next
  * commands in a later task than the one the code ran in.
  */
-const { pipelineSla } = proxyActivities<SlaActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumAttempts: 5 },
-});
+const { pipelineSla } = proxyActivities<SlaActivities>(slaLookupActivity);
 
 /**
  * Races a timer against the stages: at the deadline, notifies once "SLA missed: in <stage> for N min" and lets the
@@ -149,7 +109,7 @@ async function watchDeadline(
   scope
     .run(async () => {
       await sleep(wait);
-      await notifySlaMiss.executeWithOptions({ ...notifyPolicy, summary: 'SLA missed: notify' }, [
+      await notifySlaMiss.executeWithOptions({ ...notifyActivity, summary: 'SLA missed: notify' }, [
         {
           pipeline: DAILY_PIPELINE,
           logicalDate: date,
@@ -163,7 +123,15 @@ async function watchDeadline(
       ]);
     })
     // Cancelled when the run ends first; a notification that keeps failing must not fail the run.
-    .catch(() => undefined);
+    .catch((err: unknown) => {
+      if (isCancellation(err)) return;
+      const { type, message } = describeFailure(err);
+      log.warn('could not notify the SLA miss', {
+        pipeline: DAILY_PIPELINE,
+        logicalDate: date,
+        error: `${type}: ${message}`,
+      });
+    });
   return scope;
 }
 
@@ -197,7 +165,7 @@ export async function userAnalyticsDaily(raw: UserAnalyticsDailyInput): Promise<
     // 1. Extract: one activity per source table, bounded.
     progress.start('extract', `${SOURCE_TABLES.length} tables`);
     const extracts: ExtractTableResult[] = await mapBounded(SOURCE_TABLES, input.options.extractConcurrency, (t) =>
-      extractTable.executeWithOptions({ ...extractPolicy, summary: `extract ${t.name} (${t.kind})` }, [
+      extractTable.executeWithOptions({ ...extractActivity, summary: `extract ${t.name} (${t.kind})` }, [
         { table: t.name, date },
       ]),
     );
@@ -210,12 +178,12 @@ export async function userAnalyticsDaily(raw: UserAnalyticsDailyInput): Promise<
     let transform;
     try {
       transform = await runDailyTransform.executeWithOptions(
-        { ...sparkPolicy, summary: `Spark daily_transform ${date}` },
+        { ...sparkActivity, summary: `Spark daily_transform ${date}` },
         [{ date, runKey }],
       );
     } finally {
       await CancellationScope.nonCancellable(() =>
-        cleanupSparkRun.executeWithOptions({ ...cleanupPolicy, summary: 'release Spark resources' }, [{ runKey }]),
+        cleanupSparkRun.executeWithOptions({ ...cleanupActivity, summary: 'release Spark resources' }, [{ runKey }]),
       );
     }
     activityMs.transform = transform.durationMs;
@@ -227,9 +195,9 @@ export async function userAnalyticsDaily(raw: UserAnalyticsDailyInput): Promise<
 
     // 3. Load: promote each table's staged output into processed/<table>/dt=<date>, then into the warehouse.
     progress.start('load', `${tables.length} tables`);
-    await ensureWarehouse.executeWithOptions({ ...warehousePolicy, summary: 'ensure warehouse tables' }, []);
+    await ensureWarehouse.executeWithOptions({ ...warehouseActivity, summary: 'ensure warehouse tables' }, []);
     const loads: LoadTableResult[] = await mapBounded(tables, input.options.loadConcurrency, (table) =>
-      promoteAndLoad.executeWithOptions({ ...warehousePolicy, summary: `load ${table}` }, [
+      promoteAndLoad.executeWithOptions({ ...warehouseActivity, summary: `load ${table}` }, [
         { date, runKey, table, stagingPrefix: transform.stagingPrefix },
       ]),
     );
@@ -239,7 +207,7 @@ export async function userAnalyticsDaily(raw: UserAnalyticsDailyInput): Promise<
 
     // 4. Quality: results are stored by the activity; the workflow decides what they mean.
     progress.start('quality');
-    const checks = await runQualityChecks.executeWithOptions({ ...warehousePolicy, summary: 'data-quality checks' }, [
+    const checks = await runQualityChecks.executeWithOptions({ ...warehouseActivity, summary: 'data-quality checks' }, [
       { date, runKey, workflowId: info.workflowId, extracted, loaded },
     ]);
     activityMs.quality = checks.durationMs;
@@ -262,7 +230,7 @@ export async function userAnalyticsDaily(raw: UserAnalyticsDailyInput): Promise<
     if (failed.length > 0) {
       progress.fail('quality', `${failed.length} error check(s) failed: ${quality.failed.join(', ')}`);
       throw ApplicationFailure.create({
-        type: 'DataQualityFailed',
+        type: FailureType.DataQualityFailed,
         nonRetryable: true,
         message: `data-quality checks failed for ${date}: ${failed.map(describeCheck).join('; ')}`,
         details: [failed],
@@ -273,7 +241,7 @@ export async function userAnalyticsDaily(raw: UserAnalyticsDailyInput): Promise<
     // 5. Publish: reporting tables over trailing windows, then the run's own records.
     progress.start('publish');
     const published = await publishReporting.executeWithOptions(
-      { ...warehousePolicy, summary: 'refresh reporting tables' },
+      { ...warehouseActivity, summary: 'refresh reporting tables' },
       [{ date, runKey }],
     );
     activityMs.publish = published.durationMs;
@@ -324,7 +292,16 @@ export async function userAnalyticsDaily(raw: UserAnalyticsDailyInput): Promise<
           runId: info.runId,
         });
       }
-    }).catch(() => undefined);
+    }).catch((recordErr: unknown) => {
+      // The run's own failure is what the caller must see; a lost pipeline_runs row or notification is only logged.
+      const lost = describeFailure(recordErr);
+      log.error('could not record or notify the failed run', {
+        pipeline: DAILY_PIPELINE,
+        logicalDate: date,
+        status: isCancellation(err) ? 'cancelled' : 'failed',
+        error: `${lost.type}: ${lost.message}`.slice(0, 500),
+      });
+    });
     throw err;
   } finally {
     deadline?.cancel();

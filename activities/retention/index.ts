@@ -5,7 +5,6 @@ import { dayStart, retentionCutoff } from '../../schema/retention/days';
 import { RETENTION_POLICY, type RetentionPolicy } from '../../schema/retention/policy';
 import type { Dataset } from '../../schema/warehouse/types';
 import type { ExecutionStage, RetentionTarget, StageExecution } from '../../workflows/retention-contract';
-import { asActivityFailure } from '../failures';
 import type { Lock } from '../gdpr/lock';
 import { writeRows } from '../quality';
 import { executeStage, isCheckpoint, type Checkpoint } from './execute';
@@ -103,51 +102,49 @@ export function createRetentionActivities(deps: {
      * retried attempt returns the plan its predecessor wrote (create-only write), so a run executes one plan.
      */
     async planRetention(input: PlanRetentionInput): Promise<PlanRetentionResult> {
-      return asActivityFailure(() =>
-        withProgress({ phase: 'start' }, async (report) => {
-          const planKey = planKeyOf(input.asOf, input.workflowId, input.runId);
-          const existing = await readPlan(planKey);
-          if (existing) return { planKey, targets: summarisePlan(existing.items), createdAt: existing.createdAt };
+      return withProgress({ phase: 'start' }, async (report) => {
+        const planKey = planKeyOf(input.asOf, input.workflowId, input.runId);
+        const existing = await readPlan(planKey);
+        if (existing) return { planKey, targets: summarisePlan(existing.items), createdAt: existing.createdAt };
 
-          await deps.warehouse.ensureDataset(deps.dataset);
-          const listings: LakeListings = { raw: [], processed: [], archive: [] };
-          for (const zone of ['raw', 'processed', 'archive'] as const) {
-            report({ phase: 'list', zone });
-            listings[zone] = await deps.store.listObjects(zone, '');
-          }
-          report({ phase: 'warehouse' });
-          const finishedRuns = await finishedRunHashes(deps.warehouse, deps.dataset);
-          const warehouse = [];
-          for (const [table, days] of Object.entries(policy.warehouse)) {
-            const cutoff = retentionCutoff(input.asOf, days);
-            warehouse.push({
-              table,
-              cutoff,
-              partitions: await expiredPartitions(deps.warehouse, deps.dataset, table, cutoff),
-            });
-          }
-          report({ phase: 'streams' });
-          const streams = [];
-          for (const { pattern, keepDays } of policy.streams) {
-            const before = dayStart(retentionCutoff(input.asOf, keepDays));
-            streams.push({ pattern, before, backlog: await deps.bus.expiredEntries(pattern, before) });
-          }
-          const plan: RetentionPlan = {
-            version: PLAN_VERSION,
-            asOf: input.asOf,
-            workflowId: input.workflowId,
-            runId: input.runId,
-            dryRun: input.dryRun,
-            createdAt: new Date().toISOString(),
-            policy,
-            items: planItems(policy, input.asOf, { listings, finishedRuns, warehouse, streams }),
-          };
-          const written = await deps.store.putIfAbsent('processed', planKey, encodePlan(plan));
-          // Lost a race with a concurrent attempt of this very activity: its plan is the run's plan.
-          const final = written ? plan : ((await readPlan(planKey)) ?? plan);
-          return { planKey, targets: summarisePlan(final.items), createdAt: final.createdAt };
-        }),
-      );
+        await deps.warehouse.ensureDataset(deps.dataset);
+        const listings: LakeListings = { raw: [], processed: [], archive: [] };
+        for (const zone of ['raw', 'processed', 'archive'] as const) {
+          report({ phase: 'list', zone });
+          listings[zone] = await deps.store.listObjects(zone, '');
+        }
+        report({ phase: 'warehouse' });
+        const finishedRuns = await finishedRunHashes(deps.warehouse, deps.dataset);
+        const warehouse = [];
+        for (const [table, days] of Object.entries(policy.warehouse)) {
+          const cutoff = retentionCutoff(input.asOf, days);
+          warehouse.push({
+            table,
+            cutoff,
+            partitions: await expiredPartitions(deps.warehouse, deps.dataset, table, cutoff),
+          });
+        }
+        report({ phase: 'streams' });
+        const streams = [];
+        for (const { pattern, keepDays } of policy.streams) {
+          const before = dayStart(retentionCutoff(input.asOf, keepDays));
+          streams.push({ pattern, before, backlog: await deps.bus.expiredEntries(pattern, before) });
+        }
+        const plan: RetentionPlan = {
+          version: PLAN_VERSION,
+          asOf: input.asOf,
+          workflowId: input.workflowId,
+          runId: input.runId,
+          dryRun: input.dryRun,
+          createdAt: new Date().toISOString(),
+          policy,
+          items: planItems(policy, input.asOf, { listings, finishedRuns, warehouse, streams }),
+        };
+        const written = await deps.store.putIfAbsent('processed', planKey, encodePlan(plan));
+        // Lost a race with a concurrent attempt of this very activity: its plan is the run's plan.
+        const final = written ? plan : ((await readPlan(planKey)) ?? plan);
+        return { planKey, targets: summarisePlan(final.items), createdAt: final.createdAt };
+      });
     },
 
     /**
@@ -155,105 +152,99 @@ export function createRetentionActivities(deps: {
      * (the worker was killed, the activity timed out) continues from it and recognises the work of the lost batch.
      */
     async executeRetentionStage(input: ExecuteRetentionStageInput): Promise<StageExecution> {
-      return asActivityFailure(async () => {
-        const ctx = Context.current();
-        const details: unknown = ctx.info.heartbeatDetails;
-        const from: Checkpoint | undefined = isCheckpoint(details, input.stage) ? details : undefined;
-        return withProgress(from, async (report) => {
-          const plan = await readPlan(input.planKey);
-          if (!plan) {
-            // No retry brings it back: the run must plan again.
-            throw new PlatformError(
-              ErrorType.NotFound,
-              `retention plan processed/${input.planKey} is missing; start the day's run again`,
-            );
-          }
-          return executeStage(deps, plan, input.stage, {
-            from,
-            batchSize: input.batchSize,
-            signal: ctx.cancellationSignal,
-            onCheckpoint: report,
-          });
+      const ctx = Context.current();
+      const details: unknown = ctx.info.heartbeatDetails;
+      const from: Checkpoint | undefined = isCheckpoint(details, input.stage) ? details : undefined;
+      return withProgress(from, async (report) => {
+        const plan = await readPlan(input.planKey);
+        if (!plan) {
+          // No retry brings it back: the run must plan again.
+          throw new PlatformError(
+            ErrorType.NotFound,
+            `retention plan processed/${input.planKey} is missing; start the day's run again`,
+          );
+        }
+        return executeStage(deps, plan, input.stage, {
+          from,
+          batchSize: input.batchSize,
+          signal: ctx.cancellationSignal,
+          onCheckpoint: report,
         });
       });
     },
 
     /** The run's pipeline_runs row (per-target counts in row_counts) and its audit_log row; keyed, so retries overwrite. */
     async recordRetentionRun(run: RecordRetentionRunInput): Promise<void> {
-      return asActivityFailure(async () => {
-        await deps.warehouse.ensureDataset(deps.dataset);
-        const now = new Date().toISOString();
-        const rowCounts = Object.fromEntries(
-          run.planned.map((p) => {
-            const done = run.executed.find(
-              (e) => e.stage === p.stage && e.target === p.target && e.action === p.action,
-            );
-            const counts = (t?: RetentionTarget) =>
-              t ? { items: t.items, objects: t.objects, rows: t.rows, entries: t.entries, bytes: t.bytes } : null;
-            return [`${p.stage} ${p.target} ${p.action}`, { planned: counts(p), executed: counts(done) }];
-          }),
-        );
-        const totals = {
-          objects: sum(run.executed, 'objects'),
-          rows: sum(run.executed, 'rows'),
-          entries: sum(run.executed, 'entries'),
-          bytes: run.executed.reduce((s, t) => s + (t.bytes ?? 0), 0),
-        };
-        const scratch = {
-          scratchDir: deps.scratchDir,
-          store: deps.store,
-          warehouse: deps.warehouse,
-          dataset: deps.dataset,
-        };
-        await writeRows(
-          scratch,
-          'pipeline_runs',
-          [
-            {
-              workflow_id: run.workflowId,
-              run_id: run.runId,
-              pipeline: 'data-retention', // RETENTION_PIPELINE (workflows/ may lend activities types only)
-              logical_date: run.asOf,
-              status: run.status,
-              started_at: run.startedAt,
-              finished_at: now,
-              row_counts: JSON.stringify(rowCounts),
-              error_type: run.error?.type ?? null,
-              error_message: run.error?.message ?? null,
-            },
-          ],
-          `${run.workflowId}/${run.runId}:pipeline_runs`,
-        );
-        await writeRows(
-          scratch,
-          'audit_log',
-          [
-            {
-              audit_id: `${run.workflowId}/${run.runId}:retention.run`,
-              event_date: now.slice(0, 10),
-              occurred_at: now,
-              tenant_id: null,
-              actor: `workflow:${run.workflowId}`,
-              actor_type: 'service',
-              action: `retention.run.${run.status}`,
-              resource: `data-retention:${run.asOf}`,
-              subject_token: null,
-              outcome: run.status === 'succeeded' ? 'success' : 'failure',
-              workflow_id: run.workflowId,
-              run_id: run.runId,
-              details: JSON.stringify({
-                planKey: run.planKey ?? null,
-                ...totals,
-                recognised: run.recognised,
-                vanished: run.vanished,
-                error: run.error?.type ?? null,
-              }),
-            },
-          ],
-          `${run.workflowId}/${run.runId}:audit_log`,
-        );
-        if (run.status === 'succeeded') deps.metrics?.lastSuccess('data-retention', new Date(now));
-      });
+      await deps.warehouse.ensureDataset(deps.dataset);
+      const now = new Date().toISOString();
+      const rowCounts = Object.fromEntries(
+        run.planned.map((p) => {
+          const done = run.executed.find((e) => e.stage === p.stage && e.target === p.target && e.action === p.action);
+          const counts = (t?: RetentionTarget) =>
+            t ? { items: t.items, objects: t.objects, rows: t.rows, entries: t.entries, bytes: t.bytes } : null;
+          return [`${p.stage} ${p.target} ${p.action}`, { planned: counts(p), executed: counts(done) }];
+        }),
+      );
+      const totals = {
+        objects: sum(run.executed, 'objects'),
+        rows: sum(run.executed, 'rows'),
+        entries: sum(run.executed, 'entries'),
+        bytes: run.executed.reduce((s, t) => s + (t.bytes ?? 0), 0),
+      };
+      const scratch = {
+        scratchDir: deps.scratchDir,
+        store: deps.store,
+        warehouse: deps.warehouse,
+        dataset: deps.dataset,
+      };
+      await writeRows(
+        scratch,
+        'pipeline_runs',
+        [
+          {
+            workflow_id: run.workflowId,
+            run_id: run.runId,
+            pipeline: 'data-retention', // RETENTION_PIPELINE (workflows/ may lend activities types only)
+            logical_date: run.asOf,
+            status: run.status,
+            started_at: run.startedAt,
+            finished_at: now,
+            row_counts: JSON.stringify(rowCounts),
+            error_type: run.error?.type ?? null,
+            error_message: run.error?.message ?? null,
+          },
+        ],
+        `${run.workflowId}/${run.runId}:pipeline_runs`,
+      );
+      await writeRows(
+        scratch,
+        'audit_log',
+        [
+          {
+            audit_id: `${run.workflowId}/${run.runId}:retention.run`,
+            event_date: now.slice(0, 10),
+            occurred_at: now,
+            tenant_id: null,
+            actor: `workflow:${run.workflowId}`,
+            actor_type: 'service',
+            action: `retention.run.${run.status}`,
+            resource: `data-retention:${run.asOf}`,
+            subject_token: null,
+            outcome: run.status === 'succeeded' ? 'success' : 'failure',
+            workflow_id: run.workflowId,
+            run_id: run.runId,
+            details: JSON.stringify({
+              planKey: run.planKey ?? null,
+              ...totals,
+              recognised: run.recognised,
+              vanished: run.vanished,
+              error: run.error?.type ?? null,
+            }),
+          },
+        ],
+        `${run.workflowId}/${run.runId}:audit_log`,
+      );
+      if (run.status === 'succeeded') deps.metrics?.lastSuccess('data-retention', new Date(now));
     },
   };
 }

@@ -5,7 +5,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { type temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENCRYPTED_ENCODING, KEY_ID_METADATA, payloadCodecFromConfig } from '../../security/codec';
-import { type PlatformHealthReport } from '../../workflows/health-check';
+import { type PlatformHealthReport } from '../../workflows/health-contract';
 import { createTestWorkerEnv, type TestWorkerEnv } from '../helpers/temporal';
 
 /**

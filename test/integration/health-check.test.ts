@@ -3,7 +3,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { RedisEventBus } from '../../adapters/event-bus/redis';
 import { runHealthCheck } from '../../cli/health';
 import { LogicalDate, Pipeline, Stage } from '../../workflows/search-attributes';
-import { DEPENDENCIES, type PlatformHealthReport } from '../../workflows/health-check';
+import { DEPENDENCIES, type PlatformHealthReport } from '../../workflows/health-contract';
 import { createTestWorkerEnv, type TestWorkerEnv } from '../helpers/temporal';
 
 let env: TestWorkerEnv;

@@ -1,0 +1,54 @@
+import { randomUUID } from 'node:crypto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, Worker, type LogEntry } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { temporalBinary } from '../../cli/dev/tools';
+import { activityFailureInterceptor } from '../../workers/activity-failures';
+import { LogicalDate, Pipeline, RequestId, Stage, TenantId } from '../../workflows/search-attributes';
+
+/**
+ * Workflow unit tests: the real workflow bundle on a Temporal server of the test's own, with stubbed activities.
+ *
+ * The time-skipping test server cannot be downloaded here and no copy of it is installed, so this is
+ * `TestWorkflowEnvironment.createLocal` on the pinned Temporal CLI dev server (`temporal server start-dev`, in memory,
+ * a random port): real time, so the tests keep timers and retries short through the workflows' inputs and stubs that
+ * fail non-retryably.
+ */
+export interface WorkflowTestEnv {
+  env: TestWorkflowEnvironment;
+  /** Every log entry of the worker runtime (workflow `log` calls included) at WARN and above. */
+  logs: LogEntry[];
+  /**
+   * Runs `fn` while a worker serves a fresh task queue with `activities` (and the production activity interceptor);
+   * returns what `fn` returns.
+   */
+  withWorker<T>(activities: object, fn: (taskQueue: string) => Promise<T>): Promise<T>;
+}
+
+export async function createWorkflowTestEnv(): Promise<WorkflowTestEnv> {
+  const logs: LogEntry[] = [];
+  Runtime.install({ logger: new DefaultLogger('WARN', (entry) => logs.push(entry)) });
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: temporalBinary() },
+      searchAttributes: [Pipeline, LogicalDate, Stage, TenantId, RequestId],
+    },
+  });
+  return {
+    env,
+    logs,
+    async withWorker(activities, fn) {
+      const taskQueue = `wf-test-${randomUUID()}`;
+      const worker = await Worker.create({
+        connection: env.nativeConnection,
+        namespace: env.namespace ?? 'default',
+        taskQueue,
+        workflowBundle: { codePath: inject('workflowBundlePath') },
+        activities,
+        // As every production worker (workers/create-workers.ts): adapter errors become typed failures.
+        interceptors: { activity: [activityFailureInterceptor] },
+      });
+      return worker.runUntil(fn(taskQueue));
+    },
+  };
+}
