@@ -105,7 +105,7 @@ export class BigQueryClient {
   private readonly storage: Storage;
   private readonly pollMs: number;
 
-  constructor(readonly options: BigQueryWarehouseOptions) {
+  constructor(options: BigQueryWarehouseOptions) {
     this.location = options.location ?? 'US';
     this.projectId = options.projectId;
     this.pollMs = options.pollIntervalMs ?? 500;

@@ -1,7 +1,7 @@
 import type { QueryParameter, Table as TableHandle, TableField } from '@google-cloud/bigquery';
 import { ErrorType, PlatformError } from '../errors';
 import type { LoadResult, PartitionStats, QueryParam, TableStats } from '../ports';
-import { failureMessage, mapBigQueryError, queryParameter, reasonOf } from './bigquery-api';
+import { failureMessage, queryParameter, reasonOf } from './bigquery-api';
 import { BigQueryClient, q, type BigQueryCapabilities, type Staging, type StagingLayout } from './bigquery-client';
 import { checkRowsOnDay, type MergeLoad, type PartitionLoad } from './load-checks';
 import {
@@ -40,7 +40,7 @@ export class BigQueryEmulatorClient extends BigQueryClient {
     if (!(err instanceof PlatformError) && reasonOf(err) === 'jobInternalError') {
       return new PlatformError(ErrorType.InvalidInput, failureMessage(err, what), { cause: err });
     }
-    return mapBigQueryError(err, what);
+    return super.fail(err, what);
   }
 
   /**

@@ -43,6 +43,7 @@ export class BigQueryWarehouse implements Warehouse {
     this.client = this.bq.client;
   }
 
+  // eraseUser's statements go through the client like every other.
   private ref(dataset: Dataset, table: Table | string): string {
     return this.bq.ref(dataset, table);
   }

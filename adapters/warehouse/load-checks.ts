@@ -100,7 +100,11 @@ export async function checkMergeLoad(request: LoadRequest, read: FooterReader): 
  * A MERGE source must have one row per key and no NULL key, or the merge is ambiguous / duplicates on rerun.
  * `counted` is the row `sourceKeyCountsSql` returned.
  */
-export function checkSourceKeys(dialect: Dialect, load: Pick<MergeLoad, 'table' | 'key'>, counted: Row | undefined) {
+export function checkSourceKeys(
+  dialect: Dialect,
+  load: { table: Table; key: Pick<Column, 'name'>[] },
+  counted: Row | undefined,
+): void {
   const keyList = keyListOf(dialect, load.key);
   if (Number(counted?.null_keys ?? 0) > 0) {
     throw new PlatformError(ErrorType.InvalidInput, `source rows of ${load.table.name} have a NULL key (${keyList})`);
