@@ -1,11 +1,17 @@
 import { ErrorType, PlatformError } from '../errors';
 import type { QueryParam } from '../ports';
-import type { ColumnType } from '../../schema/warehouse/types';
+import type { Column, ColumnType } from '../../schema/warehouse/types';
 
 /**
- * SQL text handling shared by the warehouses: finds `@name` parameters and statement boundaries outside strings,
- * quoted identifiers and comments, so values never need to be spliced into SQL and read-only queries can be told
- * apart from writes. It is a guard for engineers' mistakes, not a sandbox: the engine still parses the SQL.
+ * SQL shared by the warehouses, keyed on the engine's dialect.
+ *
+ * Text handling finds `@name` parameters and statement boundaries outside strings, quoted identifiers and comments,
+ * so values never need to be spliced into SQL and read-only queries can be told apart from writes. It is a guard for
+ * engineers' mistakes, not a sandbox: the engine still parses the SQL.
+ *
+ * Statement builders (below `quoteIdentifier`) write the statements both adapters run on a load (partition replace,
+ * source-key checks, MERGE), so the SQL exists once; an adapter only says where the rows come from (DuckDB:
+ * `read_parquet($files)`, BigQuery: a staging table) and binds the parameters they name.
  */
 export type Dialect = 'duckdb' | 'bigquery';
 
@@ -213,4 +219,110 @@ export function normaliseTimestamp(text: string): string {
     return `${d.toISOString().slice(0, 23)}${micros}Z`;
   }
   return `${day}T${time}.${fraction.slice(0, 6).padEnd(6, '0')}Z`;
+}
+
+// ---------------------------------------------------------------- statements shared by the adapters
+
+/** Each engine's type for each logical column type (DuckDB keeps JSON as VARCHAR: the json extension would need a download). */
+export const COLUMN_TYPES: Record<Dialect, Record<ColumnType, string>> = {
+  duckdb: {
+    STRING: 'VARCHAR',
+    INT64: 'BIGINT',
+    FLOAT64: 'DOUBLE',
+    NUMERIC: 'DECIMAL(38,9)',
+    BOOL: 'BOOLEAN',
+    DATE: 'DATE',
+    TIMESTAMP: 'TIMESTAMP WITH TIME ZONE',
+    JSON: 'VARCHAR',
+  },
+  bigquery: {
+    STRING: 'STRING',
+    INT64: 'INT64',
+    FLOAT64: 'FLOAT64',
+    NUMERIC: 'NUMERIC',
+    BOOL: 'BOOL',
+    DATE: 'DATE',
+    TIMESTAMP: 'TIMESTAMP',
+    JSON: 'JSON',
+  },
+};
+
+/** Other names an engine answers with in table schemas (BigQuery's legacy type names). */
+export const TYPE_ALIASES: Record<Dialect, Record<string, string>> = {
+  duckdb: {},
+  bigquery: { INTEGER: 'INT64', FLOAT: 'FLOAT64', BOOLEAN: 'BOOL' },
+};
+
+/** The engine's name in messages. */
+export const ENGINE_NAMES: Record<Dialect, string> = { duckdb: 'DuckDB', bigquery: 'BigQuery' };
+
+/** Identifiers reach SQL only after `resolveTable` validated them; quoting is defence in depth. */
+export function quoteIdentifier(dialect: Dialect, identifier: string): string {
+  return dialect === 'duckdb' ? `"${identifier.replace(/"/g, '""')}"` : `\`${identifier}\``;
+}
+
+/** The parameter `day` as a DATE: DuckDB binds it as text (`$day`), BigQuery receives it typed (`@day`). */
+const DAY: Record<Dialect, string> = { duckdb: 'CAST($day AS DATE)', bigquery: '@day' };
+
+type Named = Pick<Column, 'name'>;
+
+/** Counts the rows of `target` (`n`), or of its day `day` when `partition` is given. */
+export function countRowsSql(dialect: Dialect, target: string, partition?: Named): string {
+  const filter = partition ? ` WHERE ${quoteIdentifier(dialect, partition.name)} = ${DAY[dialect]}` : '';
+  return `SELECT COUNT(*) AS n FROM ${target}${filter}`;
+}
+
+/**
+ * Counts the rows of `source` that are not on the day `day` (`outside`); `partitionValue` reads a source row's
+ * partition column (a quoted name, or an expression over a staged column).
+ */
+export function rowsOutsideDaySql(dialect: Dialect, source: string, partitionValue: string): string {
+  return `SELECT COUNT(*) AS outside FROM ${source} WHERE ${partitionValue} IS NULL OR ${partitionValue} != ${DAY[dialect]}`;
+}
+
+/** Deletes the day `day` from `target`: the first half of a partition replace. */
+export function deleteDaySql(dialect: Dialect, target: string, partition: Named): string {
+  return `DELETE FROM ${target} WHERE ${quoteIdentifier(dialect, partition.name)} = ${DAY[dialect]}`;
+}
+
+/** Inserts `columns` of `source` into `target`; `value` reads each from a source row (default: the column itself). */
+export function insertSelectSql<C extends Named>(
+  dialect: Dialect,
+  target: string,
+  source: string,
+  columns: C[],
+  value: (column: C) => string = (c) => quoteIdentifier(dialect, c.name),
+): string {
+  const names = columns.map((c) => quoteIdentifier(dialect, c.name)).join(', ');
+  return `INSERT INTO ${target} (${names}) SELECT ${columns.map(value).join(', ')} FROM ${source}`;
+}
+
+/** The key list of a table as quoted in SQL (and in the messages about it). */
+export const keyListOf = (dialect: Dialect, key: Named[]) =>
+  key.map((k) => quoteIdentifier(dialect, k.name)).join(', ');
+
+/** Counts a MERGE source's rows with a NULL key (`null_keys`) and its keys found more than once (`dup_keys`). */
+export function sourceKeyCountsSql(dialect: Dialect, source: string, key: Named[]): string {
+  const keyList = keyListOf(dialect, key);
+  const nullKey = key.map((k) => `${quoteIdentifier(dialect, k.name)} IS NULL`).join(' OR ');
+  return `SELECT (SELECT COUNT(*) FROM ${source} WHERE ${nullKey}) AS null_keys,
+                (SELECT COUNT(*) FROM (SELECT ${keyList} FROM ${source} GROUP BY ${keyList} HAVING COUNT(*) > 1)) AS dup_keys`;
+}
+
+/**
+ * MERGEs `source` (a table, or a parenthesised SELECT) into `target` on `key`: a matched row takes every non-key
+ * column of `columns`, a new key inserts `columns`; columns the source lacks keep their values.
+ */
+export function mergeSql(dialect: Dialect, target: string, source: string, key: Named[], columns: Named[]): string {
+  const q = (identifier: string) => quoteIdentifier(dialect, identifier);
+  const on = key.map((k) => `target.${q(k.name)} = source.${q(k.name)}`).join(' AND ');
+  const updates = columns.filter((c) => !key.some((k) => k.name === c.name));
+  const names = columns.map((c) => q(c.name));
+  const matched = updates.length
+    ? `WHEN MATCHED THEN UPDATE SET ${updates.map((c) => `${q(c.name)} = source.${q(c.name)}`).join(', ')}`
+    : '';
+  return `MERGE INTO ${target} AS target
+           USING ${source} AS source ON ${on}
+           ${matched}
+           WHEN NOT MATCHED THEN INSERT (${names.join(', ')}) VALUES (${names.map((n) => `source.${n}`).join(', ')})`;
 }
