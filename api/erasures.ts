@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
   type Client,
   type WorkflowExecutionDescription,
 } from '@temporalio/client';
@@ -211,8 +212,10 @@ export class ErasureService {
       // The client wraps the gRPC error (ServiceError with the status in `cause.code`).
       const e = err as { code?: number; cause?: { code?: number } };
       const code = e.code ?? e.cause?.code;
-      // gRPC DEADLINE_EXCEEDED (4) or UNAVAILABLE (14) while the server waited for a worker.
-      if (code === 4 || code === 14) {
+      // gRPC DEADLINE_EXCEEDED (4) or UNAVAILABLE (14) while the server waited for a worker, or CANCELLED (1): the
+      // client cancels the call when our deadline passes first (an update then throws
+      // WorkflowUpdateRPCTimeoutOrCancelledError; found by the fuzz test, it was a 500).
+      if (code === 4 || code === 14 || code === 1 || err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
         throw new ApiError(
           503,
           'worker_unavailable',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { codecHttpBodySchema } from '../security/codec-http';
+import { codecHttpPayloadSchema } from '../security/codec-http';
 import {
   ERASURE_STEPS,
   gdprErasureInputSchema,
@@ -9,8 +9,9 @@ import {
 } from '../workflows/gdpr-contract';
 
 /**
- * Every schema the API validates with, registered under a component name: the same objects validate requests
- * (api/app.ts) and generate the OpenAPI document (api/openapi.ts).
+ * Every schema the API validates with. The routes (api/routes/*) declare them through the zod type provider, which
+ * validates requests and types the handlers; @fastify/swagger generates the OpenAPI document from the same routes
+ * (api/plugins/openapi.ts), where schemas registered here become named components.
  */
 export const components = z.registry<{ id: string; description?: string }>();
 
@@ -38,7 +39,8 @@ export const idempotencyKeySchema = z
   .max(200)
   .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
 
-export const createErasureHeaders = z.object({ 'idempotency-key': idempotencyKeySchema });
+// Header schemas are loose: validation replaces `req.headers` with its result, which must keep the other headers.
+export const createErasureHeaders = z.looseObject({ 'idempotency-key': idempotencyKeySchema });
 
 export const requestIdParams = z.strictObject({ id: requestIdSchema });
 
@@ -149,9 +151,17 @@ export const cancelAcceptedSchema = z
   .object({ requestId: requestIdSchema, state: requestStateSchema, status: erasureStatusSchema })
   .register(components, { id: 'CancelAccepted' });
 
-/** The codec server protocol body (security/codec-http.ts), documented under our component name. */
-export const codecBody = codecHttpBodySchema.register(components, { id: 'CodecPayloads' });
-export const codecHeaders = z.object({
+/**
+ * The codec server protocol body (security/codec-http.ts), strict here: a payload with a field the protocol does
+ * not have is refused (400), as the document says (`additionalProperties: false`).
+ */
+export const codecBody = z
+  .strictObject({
+    // At most 1000 payloads, as security/codec-http.ts allows.
+    payloads: z.array(codecHttpPayloadSchema.strict()).max(1000),
+  })
+  .register(components, { id: 'CodecPayloads' });
+export const codecHeaders = z.looseObject({
   'x-namespace': z
     .string()
     .max(255)

@@ -84,3 +84,32 @@ apt_install() {
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" >&2
   } || die "apt-get install $* failed." "Run 'apt-get update' and retry, or install $what by hand."
 }
+
+# pip_tool NAME VERSION: `pip install NAME==VERSION` into a venv of its own under the per-version cache, once
+# (a venv's scripts carry its absolute path, so it is built in place, under a lock, and marked complete last).
+# Prints the venv's bin directory.
+pip_tool() {
+  local name="$1" version="$2" dir venv
+  dir="$(tool_bin "$name" "$version")"
+  venv="$(dirname "$dir")"
+  mkdir -p "$(dirname "$venv")"
+  (
+    flock 8
+    if [ -f "$venv/.complete" ]; then
+      info "$name $version: cached at $venv"
+      exit 0
+    fi
+    local py="${PYTHON:-python3}"
+    have "$py" || die "$name needs Python $PYTHON_MIN_VERSION+, and '$py' is not on PATH." "apt-get install -y python3 python3-venv"
+    step "installing $name $version from PyPI into its own venv (first time only; cached afterwards)"
+    rm -rf "$venv"
+    "$py" -m venv "$venv" >&2 || die "python3 -m venv failed." "Install the venv module: apt-get install -y python3-venv"
+    if ! "$dir/pip" install --disable-pip-version-check -q "$name==$version" >&2; then
+      rm -rf "$venv"
+      die "pip install $name==$version failed (see above)." "Check access to PyPI and retry."
+    fi
+    touch "$venv/.complete"
+    info "$name $version installed -> $venv"
+  ) 8>"$venv.lock"
+  printf '%s\n' "$dir"
+}

@@ -11,6 +11,8 @@ step "type check"
 npx tsc --noEmit -p tsconfig.json
 step "vitest"
 npx vitest run "$@"
+step "API fuzz (schemathesis --checks all)"
+bash scripts/fuzz-api.sh
 step "pytest"
 bash scripts/pytest.sh
 step "all green in $((SECONDS - start))s"

@@ -1,39 +1,24 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, type AppDeps } from '../../api/app';
-import { createApiKey, revokeApiKey } from '../../api/keys';
-import { platformPool, startApi } from '../../api/server';
-import { loadConfig, PROJECT_ROOT } from '../../config';
-import { migratePlatform } from '../../schema/platform/migrate';
-import { payloadCodecFromConfig } from '../../security/codec';
-import { dataConverterFromConfig } from '../../security/data-converter';
-import { gdprSubjectKey } from '../../security/secrets';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../api/app';
 import { RequestId, TenantId } from '../../workflows/search-attributes';
+import { useApiTestContext, type ApiTestContext } from '../helpers/api-app';
 import { createTestWorkerEnv } from '../helpers/temporal';
 import { userAnalytics } from '../../schema/warehouse';
 
 // The HTTP API through app.inject() (the real Fastify stack, no port) against the shared test platform's Temporal
-// and PostgreSQL. No worker serves this file's queue, so started workflows stay open; they are terminated at the end.
-const config = loadConfig();
-const run = randomUUID().slice(0, 8);
-const tenant = `api-test-${run}`;
-const otherTenant = `api-other-${run}`;
-const user = (n: number) => `u-${run}-${n}`;
-const taskQueue = `api-test-${run}-gdpr`;
+// and PostgreSQL (test/helpers/api-app.ts). No worker serves this file's queue, so started workflows stay open; they
+// are terminated at the end. Documents, probes and the codec routes: api-codec.test.ts; the CLI: api-cli.test.ts.
+const ctx = useApiTestContext('api-test');
+const { config, tenant, user, taskQueue, keys, keyIds, workflows } = ctx;
+let pool: ApiTestContext['pool'];
+let client: ApiTestContext['client'];
+let app: ApiTestContext['app'];
+let deps: ApiTestContext['deps'];
+beforeAll(() => {
+  ({ pool, client, app, deps } = ctx);
+});
 const started = performance.timeOrigin + performance.now();
-
-let pool: ReturnType<typeof platformPool>;
-let connection: Connection;
-let client: Client;
-let app: FastifyInstance;
-let deps: AppDeps;
-const keys = { writer: '', reader: '', bound: '', boundOther: '', revoked: '' };
-const keyIds: string[] = [];
-const workflows = new Set<string>();
 
 const auth = (key: string) => ({ authorization: `Bearer ${key}` });
 const create = (key: string, body: unknown, idem: string | null = randomUUID()) =>
@@ -52,54 +37,6 @@ const body = (n: number, extra: Record<string, unknown> = {}) => ({
 interface ErrorBody {
   error: { code: string; message: string; fields?: Record<string, string[]> };
 }
-
-beforeAll(async () => {
-  pool = platformPool(config, 4);
-  await migratePlatform(pool);
-  connection = await Connection.connect({ address: config.temporal.address });
-  client = new Client({
-    connection,
-    namespace: config.temporal.namespace,
-    dataConverter: dataConverterFromConfig(config),
-  });
-  const mk = async (scopes: ('gdpr:write' | 'gdpr:read')[], tenantId?: string) => {
-    const k = await createApiKey(pool, { scopes, tenantId, description: `api.test ${run}` });
-    keyIds.push(k.record.id);
-    return k;
-  };
-  keys.writer = (await mk(['gdpr:write', 'gdpr:read'])).key;
-  keys.reader = (await mk(['gdpr:read'])).key;
-  keys.bound = (await mk(['gdpr:write', 'gdpr:read'], tenant)).key;
-  keys.boundOther = (await mk(['gdpr:write', 'gdpr:read'], otherTenant)).key;
-  const revoked = await mk(['gdpr:write', 'gdpr:read']);
-  keys.revoked = revoked.key;
-  await revokeApiKey(pool, revoked.record.id);
-  deps = {
-    temporal: client,
-    pool,
-    api: { ...config.api, rateLimitPerMinute: 10_000, bodyLimitBytes: 2048 },
-    temporalUi: { url: config.temporal.uiUrl, namespace: config.temporal.namespace },
-    subjectKey: gdprSubjectKey(config),
-    codec: payloadCodecFromConfig(config),
-    taskQueue,
-    workerDeadlineMs: 1_500,
-  };
-  app = buildApp(deps);
-  await app.ready();
-});
-
-afterAll(async () => {
-  await app?.close();
-  for (const id of workflows) {
-    await client.workflow
-      .getHandle(id)
-      .terminate('api.test cleanup')
-      .catch(() => undefined);
-  }
-  await connection?.close();
-  for (const id of keyIds) await revokeApiKey(pool, id).catch(() => undefined);
-  await pool?.end();
-});
 
 describe('authentication and authorisation', () => {
   it('401 without a key, with a malformed, unknown or revoked key; 403 without the scope', async () => {
@@ -307,160 +244,6 @@ describe('erasure requests on Temporal', () => {
   });
 });
 
-describe('documents, probes and the codec endpoint', () => {
-  it('serves OpenAPI 3.1 generated from the validating schemas', async () => {
-    const res = await app.inject({ method: 'GET', url: '/openapi.json' });
-    expect(res.statusCode).toBe(200);
-    const doc = res.json<{
-      openapi: string;
-      paths: Record<string, Record<string, unknown>>;
-      components: { schemas: Record<string, { required?: string[]; properties?: Record<string, unknown> }> };
-    }>();
-    expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths).sort()).toEqual(
-      [
-        '/codec/decode',
-        '/codec/encode',
-        '/healthz',
-        '/metrics',
-        '/readyz',
-        '/v1/gdpr/erasure-requests',
-        '/v1/gdpr/erasure-requests/{id}',
-        '/v1/gdpr/erasure-requests/{id}/cancel',
-        '/v1/gdpr/erasure-requests/{id}/certificate',
-      ].sort(),
-    );
-    const create = doc.components.schemas.CreateErasureRequest!;
-    expect(create.required?.sort()).toEqual(['requestedBy', 'tenantId', 'userId']);
-    expect(Object.keys(create.properties!).sort()).toEqual(['reason', 'requestedBy', 'tenantId', 'userId']);
-    expect(doc.components.schemas.ErasureStatus!.required).toContain('pointOfNoReturnPassed');
-    const refs = JSON.stringify(doc).match(/#\/components\/schemas\/\w+/g) ?? [];
-    for (const r of refs) expect(doc.components.schemas, r).toHaveProperty(r.split('/').pop()!);
-  });
-
-  it('healthz without auth, readyz checks Temporal and PostgreSQL, metrics expose the histogram', async () => {
-    expect((await app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
-    const ready = await app.inject({ method: 'GET', url: '/readyz' });
-    expect(ready.statusCode).toBe(200);
-    expect(ready.json()).toMatchObject({ status: 'ready', checks: { temporal: { ok: true }, postgres: { ok: true } } });
-    const metrics = await app.inject({ method: 'GET', url: '/metrics' });
-    expect(metrics.statusCode).toBe(200);
-    expect(metrics.body).toMatch(/http_request_duration_seconds_bucket\{[^}]*route="\/healthz"[^}]*status_code="200"/);
-    expect(metrics.body).toMatch(/route="\/v1\/gdpr\/erasure-requests"/);
-    expect(metrics.body).toContain('process_cpu_user_seconds_total');
-  });
-
-  it('codec encode/decode round-trip with auth and the CORS the Web UI needs', async () => {
-    const plain = {
-      metadata: { encoding: Buffer.from('json/plain').toString('base64') },
-      data: Buffer.from('{"userId":"secret-user"}').toString('base64'),
-    };
-    const headers = {
-      ...auth(keys.reader),
-      'x-namespace': config.temporal.namespace,
-      origin: new URL(config.temporal.uiUrl).origin,
-    };
-    const encoded = await app.inject({ method: 'POST', url: '/codec/encode', headers, payload: { payloads: [plain] } });
-    expect(encoded.statusCode).toBe(200);
-    expect(encoded.headers['access-control-allow-origin']).toBe(new URL(config.temporal.uiUrl).origin);
-    expect(encoded.headers['access-control-allow-credentials']).toBe('true');
-    const cipher = encoded.json<{ payloads: { data: string }[] }>().payloads[0]!;
-    expect(Buffer.from(cipher.data, 'base64').toString('latin1')).not.toContain('secret-user');
-    const decoded = await app.inject({ method: 'POST', url: '/codec/decode', headers, payload: encoded.json() });
-    expect(decoded.statusCode).toBe(200);
-    expect(decoded.json<{ payloads: unknown[] }>().payloads[0]).toEqual(plain);
-
-    const anonymous = await app.inject({
-      method: 'POST',
-      url: '/codec/decode',
-      headers: { origin: headers.origin },
-      payload: encoded.json(),
-    });
-    expect(anonymous.statusCode).toBe(401);
-    expect(anonymous.headers['access-control-allow-origin']).toBe(headers.origin);
-    const malformed = await app.inject({
-      method: 'POST',
-      url: '/codec/decode',
-      headers,
-      payload: { payloads: [{ data: '@@' }] },
-    });
-    expect(malformed.statusCode).toBe(400);
-
-    const preflight = await app.inject({
-      method: 'OPTIONS',
-      url: '/codec/decode',
-      headers: {
-        origin: headers.origin,
-        'access-control-request-method': 'POST',
-        'access-control-request-headers': 'authorization,content-type,x-namespace',
-      },
-    });
-    expect(preflight.statusCode).toBe(204);
-    expect(preflight.headers['access-control-allow-origin']).toBe(headers.origin);
-    expect(preflight.headers['access-control-allow-credentials']).toBe('true');
-    expect(String(preflight.headers['access-control-allow-headers']).toLowerCase()).toBe(
-      'authorization, content-type, x-namespace',
-    );
-    expect(preflight.headers['access-control-allow-methods']).toContain('POST');
-    const stranger = await app.inject({
-      method: 'OPTIONS',
-      url: '/codec/decode',
-      headers: { origin: 'https://evil.example' },
-    });
-    expect(stranger.headers['access-control-allow-origin']).toBeUndefined();
-  });
-});
-
-describe('the Web UI codec path (capability token, for a UI without SSO)', () => {
-  it('decodes with the right token only, with the UI CORS', async () => {
-    const token = 'a'.repeat(48);
-    const uiApp = buildApp({ ...deps, uiCodecToken: token });
-    await uiApp.ready();
-    try {
-      const origin = new URL(config.temporal.uiUrl).origin;
-      const plain = {
-        metadata: { encoding: Buffer.from('json/plain').toString('base64') },
-        data: Buffer.from('{"email":"someone@example.com"}').toString('base64'),
-      };
-      const headers = { 'x-namespace': config.temporal.namespace, origin };
-      const encoded = await uiApp.inject({
-        method: 'POST',
-        url: `/codec/ui/${token}/encode`,
-        headers,
-        payload: { payloads: [plain] },
-      });
-      expect(encoded.statusCode).toBe(200);
-      expect(encoded.headers['access-control-allow-origin']).toBe(origin);
-      const decoded = await uiApp.inject({
-        method: 'POST',
-        url: `/codec/ui/${token}/decode`,
-        headers,
-        payload: encoded.json(),
-      });
-      expect(decoded.json<{ payloads: unknown[] }>().payloads[0]).toEqual(plain);
-      for (const wrong of ['b'.repeat(48), 'short']) {
-        const denied = await uiApp.inject({
-          method: 'POST',
-          url: `/codec/ui/${wrong}/decode`,
-          headers,
-          payload: encoded.json(),
-        });
-        expect(denied.statusCode).toBe(401);
-      }
-      // Without a configured token (the default on gcp) the path answers 401 to everyone.
-      const off = await app.inject({
-        method: 'POST',
-        url: `/codec/ui/${token}/decode`,
-        headers,
-        payload: encoded.json(),
-      });
-      expect(off.statusCode).toBe(401);
-    } finally {
-      await uiApp.close();
-    }
-  });
-});
-
 describe('audit log', () => {
   it('one row per audited call, with outcomes, and no user id anywhere', async () => {
     const before = (await pool.query<{ n: number }>('select count(*)::int as n from platform.audit_log')).rows[0]!.n;
@@ -548,77 +331,4 @@ describe('with a worker running the gdprErasure saga', () => {
       await env.close();
     }
   }, 90_000);
-});
-
-/** The real CLI in a child process, awaited without blocking this process (which may be serving the API). */
-function cli(
-  env: Record<string, string>,
-  ...args: string[]
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin/analytics.js'), ...args], {
-      env: { ...process.env, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('error', reject);
-    child.once('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
-
-describe('the analytics api / api-keys / gdpr commands', () => {
-  it('creates a key once, erases and reads status through a listening server, and says when the API is down', async () => {
-    const created = await cli(
-      {},
-      'api-keys',
-      'create',
-      '--scopes',
-      'gdpr:write,gdpr:read',
-      '--tenant',
-      tenant,
-      '--json',
-    );
-    expect(created.status, created.stderr).toBe(0);
-    const { id, key } = JSON.parse(created.stdout) as { id: string; key: string };
-    expect(key).toMatch(/^h10x_[a-z2-7]{12}_[0-9a-f]{64}$/);
-    keyIds.push(id);
-    const stored = await pool.query<{ secret_sha256: string }>(
-      'select secret_sha256 from platform.api_keys where id = $1',
-      [id],
-    );
-    expect(stored.rows[0]!.secret_sha256).not.toContain(key.split('_')[2]);
-
-    const api = await startApi(config, { host: '127.0.0.1', port: 0 });
-    try {
-      const env = { ANALYTICS_API_KEY: key };
-      const erase = await cli(env, 'gdpr', 'erase', '--tenant', tenant, '--user', user(40), '--api-url', api.url);
-      expect(erase.status, erase.stderr).toBe(0);
-      const accepted = JSON.parse(erase.stdout) as { requestId: string; workflowId: string };
-      workflows.add(accepted.workflowId);
-      await client.workflow.getHandle(accepted.workflowId).terminate('api.test');
-      const status = await cli(env, 'gdpr', 'status', accepted.requestId, '--api-url', api.url);
-      expect(status.status, status.stderr).toBe(0);
-      expect(JSON.parse(status.stdout)).toMatchObject({ requestId: accepted.requestId, state: 'terminated' });
-      const other = await cli(env, 'gdpr', 'erase', '--tenant', otherTenant, '--user', user(41), '--api-url', api.url);
-      expect(other.status).toBe(1);
-      expect(other.stderr).toMatch(/API 404 not_found/);
-    } finally {
-      await api.close();
-    }
-    const down = await cli(
-      { ANALYTICS_API_KEY: key },
-      'gdpr',
-      'status',
-      'er_aaaaaaaaaaaaaaaaaaaaaaaaaa',
-      '--api-url',
-      'http://127.0.0.1:1',
-    );
-    expect(down.status).toBe(1);
-    expect(down.stderr).toMatch(/cannot reach the API at http:\/\/127\.0\.0\.1:1 .*Start it/);
-    const revoke = await cli({}, 'api-keys', 'revoke', id);
-    expect(revoke.status, revoke.stderr).toBe(0);
-    expect((await cli({}, 'api-keys', 'list')).stdout).toMatch(new RegExp(`${id} .* revoked`));
-  }, 120_000);
 });
