@@ -400,8 +400,43 @@ export interface PipelineMetrics {
   lastSuccess(pipeline: string, at: Date): void;
 }
 
+/** Options of one `PartitionLock` call. */
+export interface LockOptions {
+  /** Stops waiting for the lock (rejects with the signal's reason); does not interrupt `fn` once it runs. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Mutual exclusion around a read-modify-write of a shared resource (a lake partition rewritten by concurrent GDPR
+ * erasures and by retention). `fn` runs while the lock is held; its `held` signal aborts when the lock is lost
+ * (expired without renewal, taken over), so `fn` can refuse to commit. A lock lost while `fn` ran makes the call
+ * reject even when `fn` succeeded, so the caller retries (erasure steps are idempotent). `options.signal` cancels the
+ * wait. Implementations: `lock/redis.ts` (shared by every worker process; both platforms), `lock/in-process.ts`
+ * (one process: tests).
+ */
+export type PartitionLock = <T>(
+  resource: string,
+  fn: (held: AbortSignal) => Promise<T>,
+  options?: LockOptions,
+) => Promise<T>;
+
+/**
+ * The lock resource of one lake partition (`users/dt=2026-11-27` in a zone). Everything that rewrites or removes a
+ * partition as a whole takes it: the GDPR lake rewrite (activities/gdpr/objects.ts) and retention's archive and
+ * delete (activities/retention), so neither undoes the other's work. The name is shared by every worker version
+ * that runs at once (a rolling deploy): do not change it.
+ */
+export const lakePartitionLock = (zone: Zone, prefix: string) => `gdpr-objects:${zone}:${prefix}`;
+
+/** Which set of adapters a worker runs on: `PLATFORM` (config/). */
+export type Platform = 'local' | 'gcp';
+
 /** Everything a worker wires for its activities. */
 export interface Adapters extends Closeable {
+  /** The platform the adapters were chosen for (what the activities may say about copies outside their reach). */
+  platform: Platform;
+  /** The lake partition lock, shared by every worker process of the platform. */
+  lock: PartitionLock;
   source: SourceDb;
   store: ObjectStore;
   warehouse: Warehouse;

@@ -8,10 +8,8 @@ import { prefixedTaskQueues, type TaskQueueName } from '../workflows/task-queues
 
 export { envSchema, PROJECT_ROOT, type Env } from './schema';
 
-/** The typed configuration every process receives: validated env plus derived paths and URLs. */
-export interface Config {
-  env: Env;
-  platform: Env['PLATFORM'];
+/** What every process receives on either platform: validated env plus derived paths and URLs. */
+interface CommonConfig {
   dataDir: string;
   logDir: string;
   temporal: {
@@ -28,15 +26,6 @@ export interface Config {
   redis: { host: string; port: number };
   lake: { root: string; zones: { raw: string; processed: string; archive: string } };
   warehouse: { duckdbPath: string; dataset: string; maximumBytesBilled: number };
-  gcp: {
-    projectId?: string;
-    region: string;
-    buckets: { raw: string; processed: string; archive: string };
-    gcsApiEndpoint?: string;
-    bigqueryApiEndpoint?: string;
-    bigqueryLocation: string;
-    bigqueryEmulatorCompat: boolean;
-  };
   worker: { metricsHost: string; metricsPort: number; maxCachedWorkflows: number; logLevel: Env['LOG_LEVEL'] };
   notifyWebhookUrl?: string;
   /** Due time (`HH:MM` UTC) per scheduled pipeline, from `SCHEDULED_PIPELINES`' due variables. */
@@ -44,11 +33,35 @@ export interface Config {
   spark: { master: string; shufflePartitions: number; driverMemory: string };
   secrets: { dir: string; payloadCodecKeys?: string; gdprSubjectKey?: string; uiCodecToken?: string };
   api: { host: string; port: number; publicUrl: string; rateLimitPerMinute: number; bodyLimitBytes: number };
-  /** The Dataproc SparkRunner (PLATFORM=gcp); the cluster file is read and validated by workers/adapters.ts. */
+}
+
+/** `PLATFORM=local`: the embedded stand-ins; no GCP block. */
+export interface LocalConfig extends CommonConfig {
+  platform: 'local';
+  env: Extract<Env, { PLATFORM: 'local' }>;
+}
+
+/** `PLATFORM=gcp`: the production adapters, with the project every one of them needs. */
+export interface GcpConfig extends CommonConfig {
+  platform: 'gcp';
+  env: Extract<Env, { PLATFORM: 'gcp' }>;
+  gcp: {
+    projectId: string;
+    region: string;
+    buckets: { raw: string; processed: string; archive: string };
+    gcsApiEndpoint?: string;
+    bigqueryApiEndpoint?: string;
+    bigqueryLocation: string;
+    bigqueryEmulatorCompat: boolean;
+  };
+  /** The Dataproc SparkRunner; its options (and the cluster file) are built by `dataprocOptionsFrom` (dataproc.ts). */
   dataproc: { region: string; jobsUri?: string; clusterConfigFile?: string; apiEndpoint?: string };
-  /** The Pub/Sub EventBus (PLATFORM=gcp). */
+  /** The Pub/Sub EventBus. */
   pubsub: { topic: string; apiEndpoint?: string };
 }
+
+/** The typed configuration every process receives, per platform: narrow on `platform` to reach the GCP block. */
+export type Config = LocalConfig | GcpConfig;
 
 export { workflowUiUrl } from '../workflows/ui-links';
 
@@ -81,9 +94,7 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
   const dataDir = path.resolve(PROJECT_ROOT, env.ANALYTICS_DATA_DIR ?? '.data');
   const [host = '127.0.0.1', portText = '7233'] = env.TEMPORAL_ADDRESS.split(':');
   const lakeRoot = path.join(dataDir, 'lake');
-  return {
-    env,
-    platform: env.PLATFORM,
+  const common: CommonConfig = {
     dataDir,
     logDir: path.join(dataDir, 'logs'),
     temporal: {
@@ -116,15 +127,6 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
       dataset: env.BIGQUERY_DATASET,
       maximumBytesBilled: env.BIGQUERY_MAX_BYTES_BILLED,
     },
-    gcp: {
-      projectId: env.GCP_PROJECT_ID,
-      region: env.GCP_REGION,
-      buckets: { raw: env.GCS_BUCKET_RAW, processed: env.GCS_BUCKET_PROCESSED, archive: env.GCS_BUCKET_ARCHIVE },
-      gcsApiEndpoint: env.GCS_API_ENDPOINT,
-      bigqueryApiEndpoint: env.BIGQUERY_API_ENDPOINT,
-      bigqueryLocation: env.BIGQUERY_LOCATION,
-      bigqueryEmulatorCompat: env.BIGQUERY_EMULATOR_COMPAT,
-    },
     worker: {
       metricsHost: env.WORKER_METRICS_HOST,
       metricsPort: env.WORKER_METRICS_PORT,
@@ -152,6 +154,21 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
       publicUrl: (env.API_PUBLIC_URL ?? `http://${env.API_HOST}:${env.API_PORT}`).replace(/\/+$/, ''),
       rateLimitPerMinute: env.API_RATE_LIMIT_PER_MINUTE,
       bodyLimitBytes: env.API_BODY_LIMIT_BYTES,
+    },
+  };
+  if (env.PLATFORM === 'local') return { ...common, platform: 'local', env };
+  return {
+    ...common,
+    platform: 'gcp',
+    env,
+    gcp: {
+      projectId: env.GCP_PROJECT_ID,
+      region: env.GCP_REGION,
+      buckets: { raw: env.GCS_BUCKET_RAW, processed: env.GCS_BUCKET_PROCESSED, archive: env.GCS_BUCKET_ARCHIVE },
+      gcsApiEndpoint: env.GCS_API_ENDPOINT,
+      bigqueryApiEndpoint: env.BIGQUERY_API_ENDPOINT,
+      bigqueryLocation: env.BIGQUERY_LOCATION,
+      bigqueryEmulatorCompat: env.BIGQUERY_EMULATOR_COMPAT,
     },
     dataproc: {
       region: env.DATAPROC_REGION ?? env.GCP_REGION,

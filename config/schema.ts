@@ -12,7 +12,10 @@ const emptyAsUndefined = (v: unknown) => (v === '' ? undefined : v);
 
 /**
  * Every environment variable the project reads, validated once at start. Nothing else reads `process.env`.
- * Defaults describe the local platform (`PLATFORM=local`); `PLATFORM=gcp` additionally requires the GCP block.
+ * Defaults describe the local platform (`PLATFORM=local`); `PLATFORM=gcp` additionally requires `GCP_PROJECT_ID`,
+ * checked here and nowhere else (the refinement runs beside the field checks, so every bad variable is reported at
+ * once). The rest of the GCP block is required only by the adapter that needs it (`DATAPROC_JOBS_URI` when the worker
+ * builds the Dataproc runner), so the CLI can run on gcp without it.
  */
 export const envSchema = z
   .object({
@@ -171,6 +174,13 @@ export const envSchema = z
     if (env.PLATFORM === 'gcp' && !env.GCP_PROJECT_ID) {
       ctx.addIssue({ code: 'custom', path: ['GCP_PROJECT_ID'], message: 'required when PLATFORM=gcp' });
     }
-  });
+  })
+  .transform(perPlatform);
 
+/** Types what the refinement above checked: on `gcp` the project is a string, so nothing downstream checks again. */
+function perPlatform<E extends { PLATFORM: 'local' | 'gcp'; GCP_PROJECT_ID?: string }>(env: E) {
+  return env as E & ({ PLATFORM: 'local' } | { PLATFORM: 'gcp'; GCP_PROJECT_ID: string });
+}
+
+/** The validated environment, a union on `PLATFORM`. */
 export type Env = z.infer<typeof envSchema>;

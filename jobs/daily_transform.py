@@ -22,6 +22,7 @@ import importlib.util
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 
 def _ensure_jobs_package() -> None:
@@ -88,9 +89,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def _jvm(spark: SparkSession) -> Any:
+    """The driver's py4j view of the JVM (pyspark types it optional: it is None only once the context stopped)."""
+    jvm = spark.sparkContext._jvm
+    if jvm is None:
+        raise RuntimeError("the SparkContext is stopped: no JVM to reach Hadoop through")
+    return jvm
+
+
 def _parquet_files(spark: SparkSession, path: str) -> list[str] | None:
     """Data file names under `path` (Hadoop FileSystem, so gs:// works on Dataproc); None if `path` is absent."""
-    jvm = spark.sparkContext._jvm
+    jvm = _jvm(spark)
     hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
     fs = hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
     if not fs.exists(hadoop_path):
@@ -186,7 +195,7 @@ def write_text(spark: SparkSession, path: str, text: str) -> None:
     A private FileSystem instance (not the cached one Spark shares) so switching off checksums, which would leave a
     hidden .crc sibling on the local file system, affects nothing else.
     """
-    jvm = spark.sparkContext._jvm
+    jvm = _jvm(spark)
     hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
     conf = spark.sparkContext._jsc.hadoopConfiguration()
     fs = jvm.org.apache.hadoop.fs.FileSystem.newInstance(hadoop_path.toUri(), conf)

@@ -5,8 +5,8 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 start=$SECONDS
 bash scripts/bootstrap.sh --emulators
-step "lint (eslint + prettier)"
-npx eslint . && npx prettier --check . >/dev/null
+step "lint (eslint + prettier, ruff + mypy)"
+npx eslint . && npx prettier --check . >/dev/null && bash scripts/lint-py.sh
 step "type check"
 npx tsc --noEmit -p tsconfig.json
 step "vitest"

@@ -3,9 +3,6 @@ import { type DataConverter } from '@temporalio/common';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createExtractActivities } from '../activities/extract';
 import { createGdprActivities, DEFAULT_RESIDUAL_POLICY } from '../activities/gdpr';
-import { FsObjectStore } from '../adapters/object-store/fs';
-import { createRedisLock, createInProcessLock, type Lock } from '../activities/gdpr/lock';
-import { RedisSubjectCache } from '../adapters/subject-cache/redis';
 import { createBackfillActivities } from '../activities/backfill';
 import { createHealthActivities } from '../activities/health';
 import { configuredDueAt, createSlaActivities, type SlaDeps } from '../activities/sla';
@@ -59,19 +56,16 @@ export function createActivities(
   options: Pick<
     CreateWorkersOptions,
     'namespace' | 'dataset' | 'qualityChecks' | 'sla' | 'slaDueAt' | 'metrics' | 'dataConverter'
-  > & { uiUrl: string; lock?: Lock },
+  > & { uiUrl: string },
 ) {
   const dataset = options.dataset ?? userAnalytics;
-  const { source, store, warehouse, spark, notifier, subjects, cache, notifications } = adapters;
+  const { source, store, warehouse, spark, notifier, subjects, cache, notifications, lock } = adapters;
   const ui = { url: options.uiUrl, namespace: options.namespace };
   const metrics = options.metrics ?? runtimePipelineMetrics();
   // Describing runs needs no payloads decoded, but the converter keeps the client consistent with the worker's.
   const runs = clientWorkflowRuns(
     new Client({ connection: clientConnection, namespace: options.namespace, dataConverter: options.dataConverter }),
   );
-  // Partition rewrites of concurrent erasures serialise on a Redis lock (shared by every worker process).
-  const lock =
-    options.lock ?? (cache instanceof RedisSubjectCache ? createRedisLock(cache.redis) : createInProcessLock());
   return {
     ...createGdprActivities({
       subjects,
@@ -80,7 +74,7 @@ export function createActivities(
       store,
       dataset,
       lock,
-      residual: { ...DEFAULT_RESIDUAL_POLICY, platform: store instanceof FsObjectStore ? 'local' : 'gcp' },
+      residual: { ...DEFAULT_RESIDUAL_POLICY, platform: adapters.platform },
       async historyRetentionMs() {
         const ns = await clientConnection.workflowService.describeNamespace({ namespace: options.namespace });
         const ttl = ns.config?.workflowExecutionRetentionTtl;

@@ -14,7 +14,7 @@ import type {
 import { asActivityFailure } from '../failures';
 import { withHeartbeat } from '../heartbeat';
 import { writeRows } from '../quality';
-import type { Lock } from './lock';
+import type { PartitionLock } from '../../adapters/ports';
 import { eraseUserFromObjects, scanObjectsForUser } from './objects';
 
 export interface Subject {
@@ -50,7 +50,7 @@ export interface GdprActivityDeps {
   warehouse: Warehouse;
   store: ObjectStore;
   dataset: Dataset;
-  lock: Lock;
+  lock: PartitionLock;
   residual?: ResidualPolicy;
   /** Retention of closed workflow histories in the namespace, ms (asked of the server; the request's own history). */
   historyRetentionMs?: () => Promise<number>;

@@ -10,7 +10,7 @@ import { erasurePlan, subjectColumnsOf } from '../../adapters/warehouse/schema';
 import { SOURCE_TABLES } from '../../schema/source/tables';
 import { userAnalytics } from '../../schema/warehouse';
 import type { Dataset, Table } from '../../schema/warehouse/types';
-import { lakePartitionLock, type Lock } from './lock';
+import { lakePartitionLock, type PartitionLock } from '../../adapters/ports';
 
 /**
  * GDPR erasure in the lake (raw, processed and archive zones), over the ObjectStore port only:
@@ -75,7 +75,7 @@ interface CommonOptions {
 }
 export interface EraseObjectsOptions extends CommonOptions {
   /** Held per partition (or plain object) around read → filter → replace. */
-  lock: Lock;
+  lock: PartitionLock;
   /** Classifies warehouse tables and gives their erasure rules. @default userAnalytics */
   dataset?: Dataset;
   /** Partitions rewritten at the same time. @default 2 */

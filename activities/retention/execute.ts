@@ -1,8 +1,13 @@
 import { isPlatformError, ErrorType } from '../../adapters/errors';
-import type { EventBus, ObjectStore, Warehouse } from '../../adapters/ports';
+import {
+  lakePartitionLock,
+  type EventBus,
+  type ObjectStore,
+  type PartitionLock,
+  type Warehouse,
+} from '../../adapters/ports';
 import type { Dataset } from '../../schema/warehouse/types';
 import type { ExecutionStage, RetentionTarget, StageExecution } from '../../workflows/retention-contract';
-import { lakePartitionLock, type Lock } from '../gdpr/lock';
 import { itemTarget, sumTargets, type LakeItem, type PlanItem, type RetentionPlan } from './plan';
 import { deletePartition } from './warehouse';
 
@@ -20,7 +25,7 @@ export interface ExecuteDeps {
   bus: EventBus;
   dataset: Dataset;
   /** The lake partition lock the GDPR rewrite takes, so neither undoes the other's work on one partition. */
-  lock: Lock;
+  lock: PartitionLock;
 }
 
 /** Progress through a stage, as heartbeat details: the next item, and objects done within it. */

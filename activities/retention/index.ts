@@ -1,11 +1,10 @@
 import { Context } from '@temporalio/activity';
 import { ErrorType, isPlatformError, PlatformError } from '../../adapters/errors';
-import type { EventBus, ObjectStore, PipelineMetrics, Warehouse } from '../../adapters/ports';
+import type { EventBus, ObjectStore, PartitionLock, PipelineMetrics, Warehouse } from '../../adapters/ports';
 import { dayStart, retentionCutoff } from '../../schema/retention/days';
 import { RETENTION_POLICY, type RetentionPolicy } from '../../schema/retention/policy';
 import type { Dataset } from '../../schema/warehouse/types';
 import type { ExecutionStage, RetentionTarget, StageExecution } from '../../workflows/retention-contract';
-import type { Lock } from '../gdpr/lock';
 import { writeRows } from '../quality';
 import { executeStage, isCheckpoint, type Checkpoint } from './execute';
 import { decodePlan, encodePlan, PLAN_VERSION, planKeyOf, summarisePlan, type RetentionPlan } from './plan';
@@ -78,7 +77,7 @@ export function createRetentionActivities(deps: {
   warehouse: Warehouse;
   bus: EventBus;
   dataset: Dataset;
-  lock: Lock;
+  lock: PartitionLock;
   /** @default RETENTION_POLICY */
   policy?: RetentionPolicy;
   scratchDir?: string;

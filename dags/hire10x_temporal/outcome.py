@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from hire10x_temporal.failures import describe_failure
 
 if TYPE_CHECKING:
     from temporalio.client import Client
+
+
+class ProgressLog(Protocol):
+    """What ``await_outcome`` logs through: a ``logging.Logger`` or Airflow's task/trigger logger (structlog)."""
+
+    def info(self, msg: str, /, *args: Any) -> object: ...
 
 
 async def await_outcome(
@@ -18,7 +23,7 @@ async def await_outcome(
     run_id: str | None,
     *,
     poll_interval: float,
-    log: logging.Logger | logging.LoggerAdapter,
+    log: ProgressLog,
     url: str,
 ) -> dict[str, Any]:
     """Long-polls the result (following continue-as-new) and logs every ``poll_interval`` seconds while it runs.

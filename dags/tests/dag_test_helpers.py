@@ -24,14 +24,14 @@ def sync_dag(dag) -> None:
     sync_bag_to_db(bag, "dags-folder", None)
 
 
-def xcoms(dag_run) -> dict[tuple[str, str], object]:
-    """{(task_id, key): value} for one DAG run."""
+def xcoms(dag_run) -> dict[tuple[str, str], Any]:
+    """{(task_id, key): value} for one DAG run (values are whatever JSON the task pushed)."""
     from airflow.models.xcom import XComModel
     from airflow.utils.session import create_session
 
     with create_session() as session:
         rows = session.query(XComModel).filter_by(dag_id=dag_run.dag_id, run_id=dag_run.run_id).all()
-        return {(row.task_id, row.key): XComModel.deserialize_value(row) for row in rows}
+        return {(str(row.task_id), str(row.key)): XComModel.deserialize_value(row) for row in rows}
 
 
 def task_states(dag_run) -> dict[str, str]:
@@ -40,7 +40,7 @@ def task_states(dag_run) -> dict[str, str]:
 
     with create_session() as session:
         tis = session.query(TaskInstance).filter_by(dag_id=dag_run.dag_id, run_id=dag_run.run_id).all()
-        return {ti.task_id: str(ti.state) for ti in tis}
+        return {str(ti.task_id): str(ti.state) for ti in tis}
 
 
 def with_temporal(fn: Callable[[Any], Awaitable[T]]) -> T:

@@ -14,6 +14,7 @@ from the days other tests use.
 from __future__ import annotations
 
 import collections
+import functools
 import json
 import os
 import random
@@ -105,7 +106,7 @@ def _unused_day() -> date:
         # After the DAG's start_date: for an earlier logical date Airflow creates the run without any task instance
         # and marks it successful at once.
         day = date(2027, 1, 1) + timedelta(days=rng.randrange(70 * 365))
-        if not with_temporal(lambda client, d=day: exists(client, f"{PIPELINE}:{d}")):
+        if not with_temporal(functools.partial(exists, workflow_id=f"{PIPELINE}:{day}")):
             return day
     pytest.fail(f"found no day without a {PIPELINE} workflow on the test platform in 20 tries")
 
@@ -223,7 +224,8 @@ def test_daily_dag_run_loads_the_days_warehouse_partition(seeded_day: SeededDay,
     # The 02:00 UTC run on D+1 covers [D 02:00, D+1 02:00): its data_interval_start is day D.
     logical_date = datetime.combine(day + timedelta(days=1), time(2), tzinfo=UTC)
 
-    done, why = threading.Event(), []
+    done = threading.Event()
+    why: list[str] = []  # reasons the watchdog stopped the run
     threading.Thread(target=_watchdog, args=(workflow_id, daily_worker, done, why), daemon=True).start()
     try:
         dag_run = dag.test(logical_date=logical_date)

@@ -170,6 +170,7 @@ def test_connection_extra_carries_the_keys_and_never_prints_them():
     assert settings.payload_codec_keys == f"conn:{K1}"
     assert K1 not in repr(settings)
     converter = build_data_converter(settings, environ={})
+    assert isinstance(converter.payload_codec, AesGcmPayloadCodec)
     assert converter.payload_codec.encryption_key_id == "conn"
     assert K1 not in repr(converter.payload_codec.__dict__)
 

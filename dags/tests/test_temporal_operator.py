@@ -18,6 +18,15 @@ HEALTHY_INPUT = {"dependencies": ["temporal"]}
 INVALID_INPUT = {"dependencies": ["mainframe"]}
 
 
+def _first_event(trigger):
+    """What the triggerer does with a trigger: run it and take the first event it yields."""
+
+    async def first():
+        return await anext(trigger.run())
+
+    return asyncio.run(first())
+
+
 def _operator(task_queue: str, workflow_id: str, arguments: list, **kwargs):
     from hire10x_temporal import StartTemporalWorkflowOperator
 
@@ -147,7 +156,7 @@ def test_deferral_through_the_real_trigger(ts_worker):
         assert classpath == "hire10x_temporal.trigger.TemporalWorkflowTrigger"
         assert set(kwargs) == {"workflow_id", "run_id", "temporal_conn_id", "poll_interval"}  # no secrets persisted
         trigger = import_string(classpath)(**kwargs)
-        event = asyncio.run(anext(trigger.run()))
+        event = _first_event(trigger)
         return op, context, event.payload
 
     op, context, payload = defer_and_trigger([HEALTHY_INPUT])
@@ -193,7 +202,7 @@ def test_unreachable_temporal_is_a_retryable_error(monkeypatch, airflow_db):
     assert not isinstance(error.value, AirflowFailException)
 
     trigger = TemporalWorkflowTrigger(workflow_id="never-started", run_id=None, temporal_conn_id="temporal_nowhere")
-    event = asyncio.run(anext(trigger.run()))
+    event = _first_event(trigger)
     assert event.payload["status"] == "error"
     with pytest.raises(AirflowException, match="Could not get the outcome"):
         op.execute_complete(direct_context(), event.payload)

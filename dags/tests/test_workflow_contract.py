@@ -52,10 +52,13 @@ def _sample_params(dag) -> dict[str, Any]:
 def _resolve(value: Any, task, context: dict[str, Any]) -> Any:
     """Renders a templated argument; an XComArg (a @task's output) is the output of that task's callable for the
     same params, which is what Airflow would push."""
+    from airflow.providers.standard.operators.python import PythonOperator
     from airflow.sdk.definitions.xcom_arg import PlainXComArg
 
     if isinstance(value, PlainXComArg):
-        return value.operator.python_callable(params=context["params"])
+        operator = value.operator
+        assert isinstance(operator, PythonOperator), f"{operator!r} is not a @task"
+        return operator.python_callable(params=context["params"])
     if isinstance(value, list):
         return [_resolve(v, task, context) for v in value]
     if isinstance(value, dict):
@@ -80,7 +83,7 @@ def _rendered_starts(dagbag) -> list[dict[str, Any]]:
                     "source": f"{dag_id}.{task.task_id}",
                     "workflowType": task.workflow_type,
                     "taskQueue": task.task_queue,
-                    "args": _resolve(list(task.arguments), task, context),
+                    "args": _resolve(list(task.arguments or []), task, context),
                 }
             )
     return starts

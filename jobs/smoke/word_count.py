@@ -33,7 +33,8 @@ def main(argv: list[str]) -> None:
         counts = words.groupBy("word").count().orderBy(F.desc("count"), "word").cache()
         counts.coalesce(1).write.mode("overwrite").option("header", True).csv(target)
         distinct = counts.count()
-        total = counts.agg(F.sum("count")).first()[0] or 0
+        summed = counts.agg(F.sum("count")).first()
+        total = (summed[0] if summed is not None else 0) or 0
         print(f"word_count: {distinct} distinct words, {total} words -> {target}", flush=True)
     finally:
         spark.stop()

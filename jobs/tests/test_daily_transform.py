@@ -48,6 +48,7 @@ def parquet_fields(spark: SparkSession, directory: str) -> list[str]:
     """Field lines of the Parquet schema of the first data file in `directory`, read from its footer (no job)."""
     part = sorted(p for p in os.listdir(directory) if p.endswith(".parquet"))[0]
     jvm = spark.sparkContext._jvm
+    assert jvm is not None, "the SparkContext is stopped"
     conf = spark.sparkContext._jsc.hadoopConfiguration()
     source = jvm.org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(
         jvm.org.apache.hadoop.fs.Path(os.path.join(directory, part)), conf

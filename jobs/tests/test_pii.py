@@ -46,7 +46,7 @@ def test_metadata_in_the_fact(spark: SparkSession) -> None:
         "activity_events",
         [(i, 1, 1, None, "f", "a", m, utc("12:00")) for i, m in enumerate(metadata)],
     )
-    got = dict(facts.user_activities(events, DAY).select("event_id", "metadata").collect())
+    got: dict[str, str | None] = dict(facts.user_activities(events, DAY).select("event_id", "metadata").collect())
     assert got == {
         "0": '{"entity_id": 123456, "client": "desktop"}',
         "1": '{"recipients":2}',

@@ -12,7 +12,7 @@ import { closeRedis, connectedRedis } from '../../adapters/redis-client';
 import { RedisEventBus } from '../../adapters/event-bus/redis';
 import type { Zone } from '../../adapters/ports';
 import type { Checkpoint } from '../../activities/retention/execute';
-import { lakePartitionLock } from '../../activities/gdpr/lock';
+import { lakePartitionLock } from '../../adapters/ports';
 import { runHash } from '../../activities/run-keys';
 import { formatRetentionResult, RetentionInputError, startRetention } from '../../cli/retention';
 import { parseConfig, type Config } from '../../config';

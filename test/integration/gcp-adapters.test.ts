@@ -9,9 +9,10 @@ import { GcsObjectStore } from '../../adapters/object-store/gcs';
 import { PubSubEventBus } from '../../adapters/event-bus/pubsub';
 import { PostgresSourceDb } from '../../adapters/source/postgres';
 import type { Adapters } from '../../adapters/ports';
-import { ConfigError, parseConfig } from '../../config';
+import { ConfigError, parseConfig, type GcpConfig } from '../../config';
+import { dataprocOptionsFrom } from '../../config/dataproc';
 import { TEST_ENV } from '../test-env';
-import { buildAdapters, dataprocOptionsFrom } from '../../workers/adapters';
+import { buildAdapters } from '../../workers/adapters';
 import { startFakeDataproc, type RunningFakeDataproc } from '../fakes/dataproc';
 import {
   bigQueryEmulatorBinary,
@@ -62,6 +63,13 @@ let dir: string;
 let clusterFile: string;
 let fake: RunningFakeDataproc;
 const emulators: Partial<Record<'gcs' | 'bigquery' | 'pubsub', RunningEmulator>> = {};
+
+/** `parseConfig` of a gcp environment, narrowed (the Dataproc options exist only on gcp). */
+function gcpConfig(env: Record<string, string>): GcpConfig {
+  const config = parseConfig(env);
+  if (config.platform !== 'gcp') throw new Error(`expected PLATFORM=gcp, got ${config.platform}`);
+  return config;
+}
 
 /** The test platform's environment (PostgreSQL stays the test one: Cloud SQL uses the same adapter) on gcp. */
 function gcpEnv(extra: Record<string, string> = {}): Record<string, string> {
@@ -259,7 +267,7 @@ describe('PLATFORM=gcp configuration errors', () => {
   it('an empty or absent cluster file means the adapter defaults', () => {
     const empty = path.join(dir, 'empty.yaml');
     fs.writeFileSync(empty, '');
-    const options = dataprocOptionsFrom(parseConfig(gcpEnv({ DATAPROC_CLUSTER_CONFIG: empty })));
+    const options = dataprocOptionsFrom(gcpConfig(gcpEnv({ DATAPROC_CLUSTER_CONFIG: empty })));
     expect(options).toEqual({
       projectId: PROJECT,
       region: 'europe-west1',
@@ -267,6 +275,6 @@ describe('PLATFORM=gcp configuration errors', () => {
       endpoint: { host: 'localhost', port: fake.port, insecure: true },
     });
     const { DATAPROC_CLUSTER_CONFIG: _unused, DATAPROC_REGION: _region, ...rest } = gcpEnv();
-    expect(dataprocOptionsFrom(parseConfig(rest))).toMatchObject({ region: 'us-central1' });
+    expect(dataprocOptionsFrom(gcpConfig(rest))).toMatchObject({ region: 'us-central1' });
   });
 });

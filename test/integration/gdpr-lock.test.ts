@@ -1,7 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInProcessLock, createRedisLock, type Lock } from '../../activities/gdpr/lock';
+import { createInProcessLock } from '../../adapters/lock/in-process';
+import { createRedisLock } from '../../adapters/lock/redis';
+import type { PartitionLock as Lock } from '../../adapters/ports';
 import { PlatformError } from '../../adapters/errors';
 import { TEST_ENV } from '../test-env';
 

@@ -4,7 +4,9 @@ import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInProcessLock, createRedisLock, lakePartitionLock, type Lock } from '../../activities/gdpr/lock';
+import { createInProcessLock } from '../../adapters/lock/in-process';
+import { createRedisLock } from '../../adapters/lock/redis';
+import { lakePartitionLock, type PartitionLock as Lock } from '../../adapters/ports';
 import {
   eraseUserFromObjects,
   scanObjectsForUser,

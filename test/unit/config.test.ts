@@ -37,7 +37,34 @@ describe('configuration', () => {
 
   it('requires a project for PLATFORM=gcp', () => {
     expect(() => parseConfig({ PLATFORM: 'gcp' })).toThrowError(/GCP_PROJECT_ID: required when PLATFORM=gcp/);
-    expect(parseConfig({ PLATFORM: 'gcp', GCP_PROJECT_ID: 'hire10x-prod' }).gcp.projectId).toBe('hire10x-prod');
+    const gcp = parseConfig({ PLATFORM: 'gcp', GCP_PROJECT_ID: 'hire10x-prod' });
+    expect(gcp.platform === 'gcp' && gcp.gcp.projectId).toBe('hire10x-prod');
+  });
+
+  it('types the configuration per platform: the GCP block exists only on gcp, with its project', () => {
+    const local = parseConfig({ GCP_PROJECT_ID: 'ignored-locally' });
+    expect(local.platform).toBe('local');
+    expect(Object.keys(local)).not.toEqual(expect.arrayContaining(['gcp']));
+    expect(['gcp', 'dataproc', 'pubsub'].filter((k) => k in local)).toEqual([]);
+
+    const gcp = parseConfig({ PLATFORM: 'gcp', GCP_PROJECT_ID: 'hire10x-prod', GCP_REGION: 'europe-west1' });
+    if (gcp.platform !== 'gcp') throw new Error('expected the gcp configuration');
+    expect(gcp.gcp).toMatchObject({ projectId: 'hire10x-prod', region: 'europe-west1' });
+    expect(gcp.env.GCP_PROJECT_ID).toBe('hire10x-prod');
+    expect(gcp.dataproc).toEqual({ region: 'europe-west1' });
+    expect(gcp.pubsub).toEqual({ topic: 'hire10x-user-events' });
+  });
+
+  it('reports a missing project beside the other bad variables', () => {
+    try {
+      parseConfig({ PLATFORM: 'gcp', SOURCE_DB_PORT: '99999' });
+      expect.unreachable('parseConfig accepted PLATFORM=gcp without a project');
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const issues = (err as ConfigError).issues;
+      expect(issues).toContain('GCP_PROJECT_ID: required when PLATFORM=gcp');
+      expect(issues.some((i) => i.startsWith('SOURCE_DB_PORT'))).toBe(true);
+    }
   });
 
   it('reads an optional .env file, and the real environment wins over it', () => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FsObjectStore } from '../../adapters/object-store/fs';
 import type { EventBus, ObjectStore, Warehouse } from '../../adapters/ports';
-import { createInProcessLock } from '../../activities/gdpr/lock';
+import { createInProcessLock } from '../../adapters/lock/in-process';
 import { executeStage, type Checkpoint } from '../../activities/retention/execute';
 import { PLAN_VERSION, summarisePlan, type LakeItem, type RetentionPlan } from '../../activities/retention/plan';
 import { planItems } from '../../activities/retention/planner';

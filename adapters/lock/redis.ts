@@ -2,65 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { ErrorType, PlatformError } from '../../adapters/errors';
-import type { Zone } from '../../adapters/ports';
-
-/**
- * Mutual exclusion around a read-modify-write of a shared resource (a lake partition rewritten by concurrent GDPR
- * erasures). `fn` runs while the lock is held; its `held` signal aborts when the lock is lost (expired without
- * renewal, taken over), so `fn` can refuse to commit. A lock lost while `fn` ran makes the call reject even when `fn`
- * succeeded, so the caller retries (erasure steps are idempotent). `options.signal` cancels the wait.
- */
-export type Lock = <T>(resource: string, fn: (held: AbortSignal) => Promise<T>, options?: LockOptions) => Promise<T>;
-export interface LockOptions {
-  /** Stops waiting for the lock (rejects with the signal's reason); does not interrupt `fn` once it runs. */
-  signal?: AbortSignal;
-}
-
-/**
- * The lock resource of one lake partition (`users/dt=2026-11-27` in a zone). Everything that rewrites or removes a
- * partition as a whole takes it: the GDPR lake rewrite (objects.ts) and retention's archive and delete
- * (activities/retention), so neither undoes the other's work.
- */
-export const lakePartitionLock = (zone: Zone, prefix: string) => `gdpr-objects:${zone}:${prefix}`;
-
-/**
- * A lock for one process (tests, a single worker): waiters on the same resource run one after another in arrival
- * order. Never lost, so `held` never aborts.
- */
-export function createInProcessLock(): Lock {
-  const tails = new Map<string, Promise<void>>();
-  return async <T>(resource: string, fn: (held: AbortSignal) => Promise<T>, options?: LockOptions): Promise<T> => {
-    options?.signal?.throwIfAborted();
-    const previous = tails.get(resource) ?? Promise.resolve();
-    let release!: () => void;
-    const mine = new Promise<void>((resolve) => (release = resolve));
-    const tail = previous.then(() => mine);
-    tails.set(resource, tail);
-    try {
-      await abortable(previous, options?.signal);
-      return await fn(new AbortController().signal);
-    } finally {
-      release();
-      if (tails.get(resource) === tail) tails.delete(resource);
-    }
-  };
-}
-
-/** Waits for the turn `previous` (which never rejects) gives, or rejects with the signal's reason if it aborts first. */
-function abortable(previous: Promise<void>, signal?: AbortSignal): Promise<void> {
-  if (!signal) return previous;
-  signal.throwIfAborted();
-  return new Promise<void>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    const done = () => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    };
-    void previous.then(done, done);
-  });
-}
+import { ErrorType, PlatformError } from '../errors';
+import type { LockOptions, PartitionLock } from '../ports';
 
 const redisLockOptionsSchema = z
   .object({
@@ -87,12 +30,14 @@ const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call
 const resourceSchema = z.string().min(1).max(1024);
 
 /**
- * A lock shared by every worker through Redis: `SET key token NX PX ttl` to take it (waiting with capped, jittered
- * exponential backoff while another holder has it), a renewal timer that extends the expiry while `fn` runs (only if
- * the key still holds our token), and a compare-and-delete release (Lua), so an expired holder never deletes the
- * lock of the process that took over. A holder that dies leaves a key that expires after `ttlMs`.
+ * A PartitionLock shared by every worker through Redis (the local server; Memorystore on gcp): `SET key token NX PX
+ * ttl` to take it (waiting with capped, jittered exponential backoff while another holder has it), a renewal timer
+ * that extends the expiry while `fn` runs (only if the key still holds our token), and a compare-and-delete release
+ * (Lua), so an expired holder never deletes the lock of the process that took over. A holder that dies leaves a key
+ * that expires after `ttlMs`. `redis` is the caller's client (a lazy one connects on the first command); the lock
+ * never closes it.
  */
-export function createRedisLock(redis: Redis, options: RedisLockOptions = {}): Lock {
+export function createRedisLock(redis: Redis, options: RedisLockOptions = {}): PartitionLock {
   const o = redisLockOptionsSchema.parse(options);
   const renewEveryMs = o.renewEveryMs ?? Math.max(10, Math.floor(o.ttlMs / 3));
 
