@@ -4,6 +4,7 @@ import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/w
 import { createExtractActivities } from '../activities/extract';
 import { createGdprActivities, DEFAULT_RESIDUAL_POLICY } from '../activities/gdpr';
 import { FsObjectStore } from '../adapters/object-store/fs';
+import { DuckDbLakeRewriter } from '../adapters/lake/duckdb-rewriter';
 import { createRedisLock, createInProcessLock, type Lock } from '../activities/gdpr/lock';
 import { RedisSubjectCache } from '../adapters/subject-cache/redis';
 import { createBackfillActivities } from '../activities/backfill';
@@ -77,6 +78,7 @@ export function createActivities(
       cache,
       warehouse,
       store,
+      rewriter: new DuckDbLakeRewriter(),
       dataset,
       lock,
       residual: { ...DEFAULT_RESIDUAL_POLICY, platform: store instanceof FsObjectStore ? 'local' : 'gcp' },

@@ -11,6 +11,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { GdprActivities } from '../activities/gdpr';
+import { pseudonymOf } from '../schema/erasure/pseudonym';
 import type { PublishActivities } from '../activities/publish';
 import {
   cancelErasureUpdate,
@@ -271,7 +272,9 @@ export async function gdprErasure(raw: GdprErasureInput): Promise<ErasureOutcome
   // Set before the source erase is scheduled: from here on the cancel update is refused.
   status.pointOfNoReturnPassed = true;
   const known = { ...subject, email };
-  const token = status.subjectToken;
+  // The pseudonym that replaces the user id in every store (a negative bigint from the random token, schema/erasure);
+  // the request time is the tombstone's deletion time. Both are fixed in history, so stable on replay.
+  const erasure = { ...known, token: pseudonymOf(status.subjectToken), erasedAt: input.requestedAt };
 
   /** Notifies the operators and waits for their `retry` signal (state awaiting_operator meanwhile). */
   async function awaitOperator(what: string, reason: string): Promise<void> {
@@ -309,17 +312,11 @@ export async function gdprErasure(raw: GdprErasureInput): Promise<ErasureOutcome
 
   // Cancellation from here on is ignored: the saga must finish what it started.
   return CancellationScope.nonCancellable(async () => {
-    complete('erase_source', await untilDone('erase_source', () => forward.gdprEraseSource(known)));
+    complete('erase_source', await untilDone('erase_source', () => forward.gdprEraseSource(erasure)));
     let verification: StoreVerification[] = [];
     for (let round = 1; ; round++) {
-      complete(
-        'erase_warehouse',
-        await untilDone('erase_warehouse', () => forward.gdprEraseWarehouse({ ...known, token })),
-      );
-      complete(
-        'rewrite_objects',
-        await untilDone('rewrite_objects', () => forward.gdprRewriteObjects({ ...known, token })),
-      );
+      complete('erase_warehouse', await untilDone('erase_warehouse', () => forward.gdprEraseWarehouse(erasure)));
+      complete('rewrite_objects', await untilDone('rewrite_objects', () => forward.gdprRewriteObjects(erasure)));
       verification = await untilDone('verify', () => forward.gdprVerifyErasure(known));
       const dirty = verification.filter((v) => v.occurrences > 0);
       complete('verify', Object.fromEntries(verification.map((v) => [v.store, v.occurrences])));
@@ -343,7 +340,7 @@ export async function gdprErasure(raw: GdprErasureInput): Promise<ErasureOutcome
           requestedBy: input.requestedBy,
           requestedAt: input.requestedAt,
         },
-        subjectToken: token,
+        subjectToken: status.subjectToken,
         steps: status.steps,
         verification,
         workflowId: info.workflowId,
