@@ -1,7 +1,7 @@
 import type { NotAPersonReference, TableErasure, TombstoneValue } from './types';
 
 /**
- * THE erasure rules of every store (see README.md). The decisions they encode:
+ * THE erasure rules of every store (schema/README.md, "GDPR erasure rules"). The decisions they encode:
  *
  * - A person's own rows (events they acted in, their sessions, their team and role memberships) stay, re-keyed to
  *   their pseudonym, with personal columns NULL: tenant, team and role aggregates keep counting them, and a re-run
