@@ -625,6 +625,44 @@ describe.each(harnesses)('Warehouse contract: $name', ({ capabilities, missing, 
         { user_id: 'u2' },
       ]);
     });
+
+    it('clears a reference, re-keys the dimension row and matches emails only in the tenant', async () => {
+      // u2 holds facts in both tenants; the rule clears user_id.
+      const rules: TableErasure[] = [
+        {
+          store: 'warehouse',
+          table: FACT,
+          references: { user_id: 'clear' },
+          anonymise: [],
+          emails: [],
+        },
+        {
+          store: 'warehouse',
+          table: DIM,
+          references: { user_id: 'tokenise' },
+          owner: 'user_id',
+          anonymise: ['email'],
+          emails: ['email'],
+          tenantColumn: 'tenant_id',
+        },
+      ];
+      const u2 = await warehouse.query("SELECT count(*) AS n FROM contract_ua.fact_events WHERE user_id = 'u2'");
+      // u0's email, asked for in tenant t2: not the same person, so u0's row keeps it.
+      const results = await warehouse.eraseUser({
+        dataset,
+        subject: { ...ERASED, userId: 'u2', tenantId: 't2', email: 'A@X.IO', token: '-22' },
+        rules,
+      });
+      const byTable = Object.fromEntries(results.map((r) => [r.table, r]));
+      expect(byTable[FACT]).toMatchObject({ action: 'update', affected: u2[0]?.n, remaining: 0 });
+      expect(await warehouse.query("SELECT count(*) AS n FROM contract_ua.fact_events WHERE user_id = 'u2'")).toEqual([
+        { n: 0 },
+      ]);
+      expect(await warehouse.query('SELECT user_id, email FROM contract_ua.dim_users ORDER BY user_id')).toEqual([
+        { user_id: '-22', email: null },
+        { user_id: 'u0', email: 'a@x.io' },
+      ]);
+    });
   });
 
   describe.skipIf(Boolean(missing))('stats and evolution', () => {

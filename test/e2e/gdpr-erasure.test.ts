@@ -457,7 +457,22 @@ describe('gdprErasure through the API', () => {
     );
     await rerun.result();
     const after = await dayTables();
-    for (const table of Object.keys(before)) expect(after[table], table).toEqual(before[table]);
+    // Demographics break users down by their CURRENT status (dimensions are snapshots), so the re-run counts the
+    // person under 'deleted' instead of the status they had: the same shift a re-run shows for any user whose status
+    // changed since. Every other row of every fact and rpt_* table is identical.
+    const byStatus = (rows: Array<Record<string, unknown>>) =>
+      rows.filter((r) => r.attribute === 'status' && r.tenant_id === p.tenantId);
+    for (const table of Object.keys(before)) {
+      const keep = (rows: Array<Record<string, unknown>> = []) =>
+        table === 'rpt_user_distribution_daily' ? rows.filter((r) => !byStatus([r]).length) : rows;
+      expect(keep(after[table]), table).toEqual(keep(before[table]));
+    }
+    const statusBefore = byStatus(before.rpt_user_distribution_daily!);
+    const statusAfter = byStatus(after.rpt_user_distribution_daily!);
+    const users = (rows: Array<Record<string, unknown>>, value?: string) =>
+      rows.filter((r) => value === undefined || r.attribute_value === value).reduce((n, r) => n + Number(r.users), 0);
+    expect(users(statusAfter)).toBe(users(statusBefore)); // still counted, once
+    expect(users(statusAfter, p.status)).toBe(users(statusBefore, p.status) - 1);
     expect(await scanEverything(p)).toEqual([]);
   }, 900_000);
 
