@@ -2,6 +2,7 @@
  * Ports: the small interfaces activities depend on. Workflows never see them; only workers/ picks the
  * implementation (local or gcp). Signatures grow issue by issue; every implementation passes one contract suite.
  */
+import type { ErasureSubject, TableErasure } from '../schema/erasure';
 import type { ColumnType, Dataset } from '../schema/warehouse/types';
 
 /** Result of a cheap liveness probe; `detail` is a short human-readable fact (version, address). */
@@ -129,6 +130,65 @@ export interface ObjectStore extends Closeable {
    * `gs://bucket/key` on GCS.
    */
   uri(zone: Zone, key: string): string;
+  /** The object's own file when the zone is a directory on this machine; undefined for remote stores (GCS). */
+  localPath(zone: Zone, key: string): string | undefined;
+  /**
+   * Every key of a zone, with its committed partitions resolved: which keys belong to which partition's current
+   * generation, which are the store's own commit markers (never data), and which partitions were being swapped while
+   * listed. Store-private names (`_SUCCESS`, `_MANIFEST`, `_gen=`) stay behind this call.
+   */
+  inventory(zone: Zone): Promise<ZoneInventory>;
+}
+
+/** A zone as `ObjectStore.inventory` found it. */
+export interface ZoneInventory {
+  zone: Zone;
+  keys: string[];
+  /** Committed (managed) partitions by prefix. */
+  partitions: Map<string, PartitionSnapshot>;
+  /** Key of a committed generation → its partition prefix. */
+  partitionOf: Map<string, string>;
+  /**
+   * Partition prefixes whose commit marker was listed but that did not resolve (a concurrent rewrite was swapping
+   * them): their keys belong to the partition all the same and are rewritten under its lock, never as plain objects.
+   */
+  unresolved: Set<string>;
+  /** The store's commit markers of managed partitions (file names and generation ids only, never data). */
+  markers: Set<string>;
+}
+
+/**
+ * Rewrites local Parquet files for GDPR erasure (DuckDB locally and on GCP: the files are local copies). Rows follow
+ * a table's erasure rule (schema/erasure) for one person; nothing is ever read into JS memory.
+ */
+export interface LakeRewriter extends Closeable {
+  /** Of `files` (one table's), those holding rows `rule` would change. A file that fails alone is an InvalidInput. */
+  filesToChange(files: string[], rule: TableErasure, subject: ErasureSubject): Promise<string[]>;
+  /**
+   * Writes `input` with the rule applied to `output` (same columns, types and row order; checked after writing).
+   * `changed: false` (and nothing written) when no row needed a change.
+   */
+  rewrite(
+    input: string,
+    output: string,
+    rule: TableErasure,
+    subject: ErasureSubject,
+  ): Promise<{ changed: boolean; deleted: number; updated: number }>;
+  /** Occurrences of the identifiers per file, in every text or integer column (the completeness scan). */
+  occurrences(files: string[], search: IdentifierSearch): Promise<Map<string, number>>;
+}
+
+/** What the completeness scan looks for in Parquet columns (see activities/gdpr/identifier-matcher.ts). */
+export interface IdentifierSearch {
+  userId: string;
+  /** Lower-cased. */
+  email?: string;
+  /** The id is long or not numeric: match it as a whole token anywhere. */
+  distinctive: boolean;
+  /** RE2 pattern of an occurrence of the id in text. */
+  idPattern: string;
+  /** RE2 pattern (case-insensitive) of column names that name a person; a short id must equal their whole value. */
+  personColumnPattern: string;
 }
 
 /**
@@ -189,21 +249,23 @@ export interface LoadResult {
 
 export interface EraseRequest {
   dataset: Dataset;
-  /** The erased user's id, matched against `subjectColumn`. */
-  userId: string;
-  /** Unlinkable replacement for `tokenise` columns (derive it with a keyed hash, never from the id alone). */
-  token: string;
-  /** Column naming the person a row concerns; tables without it are skipped. @default 'user_id' */
-  subjectColumn?: string;
+  /**
+   * The person: ids, email (matched within the tenant), the pseudonym `token` written into `tokenise` references (a
+   * negative bigint in decimal, derived by the saga from its random `uuid4()` token: never from the user id, so
+   * nobody can recompute it) and `erasedAt`, the tombstone's deletion time.
+   */
+  subject: ErasureSubject;
+  /** The rules per table. @default WAREHOUSE_ERASURE (schema/erasure); tables without a rule are skipped */
+  rules?: readonly TableErasure[];
   /** Restrict to these tables; every table of the dataset by default. */
   tables?: string[];
 }
 export interface EraseTableResult {
   table: string;
   action: 'delete_row' | 'update' | 'skip';
-  /** Rows that concerned the user before the erasure. */
+  /** Rows the plan changed (rows that concerned the user before the erasure). */
   affected: number;
-  /** Rows still matching the user id afterwards (0 unless the subject column itself is kept). */
+  /** Rows the plan would still change afterwards (0 unless something failed). */
   remaining: number;
 }
 
@@ -342,10 +404,11 @@ export interface SubjectStore extends Closeable {
   /** Compensation: puts the account status back (only if it is still `suspended`). */
   restore(subject: SubjectRef, previousStatus: string): Promise<{ restored: boolean }>;
   /**
-   * Erases the person in one transaction: their rows go, references from other people's rows are cleared.
-   * Returns rows affected per table (0 everywhere on a repeat).
+   * Erases the person in one transaction per schema/erasure: a tombstone users row under the pseudonym `token`, their
+   * own rows re-keyed to it (personal columns NULL), references from other people's rows cleared, the identity row
+   * deleted. Returns rows affected per statement label (0 everywhere on a repeat).
    */
-  erase(subject: SubjectRef & { email: string }): Promise<Record<string, number>>;
+  erase(subject: SubjectRef & { email: string; token: string; erasedAt: string }): Promise<Record<string, number>>;
   /** Independent scan: occurrences of the user id (in any user reference) and of the email (any text column). */
   scan(subject: SubjectRef & { email: string }): Promise<{ scanned: number; occurrences: Record<string, number> }>;
 }

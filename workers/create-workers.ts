@@ -3,6 +3,7 @@ import { type DataConverter } from '@temporalio/common';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createExtractActivities } from '../activities/extract';
 import { createGdprActivities, DEFAULT_RESIDUAL_POLICY } from '../activities/gdpr';
+import { DuckDbLakeRewriter } from '../adapters/lake/duckdb-rewriter';
 import { createBackfillActivities } from '../activities/backfill';
 import { createHealthActivities } from '../activities/health';
 import { configuredDueAt, createSlaActivities, type SlaDeps } from '../activities/sla';
@@ -72,6 +73,7 @@ export function createActivities(
       cache,
       warehouse,
       store,
+      rewriter: new DuckDbLakeRewriter(),
       dataset,
       lock,
       residual: { ...DEFAULT_RESIDUAL_POLICY, platform: adapters.platform },

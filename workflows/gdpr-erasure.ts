@@ -11,6 +11,7 @@ import {
 } from '@temporalio/workflow';
 import type { GdprActivities } from '../activities/gdpr';
 import type { PublishActivities } from '../activities/publish';
+import { pseudonymOf } from '../schema/erasure/pseudonym';
 import { FailureType } from '../schema/failure-types';
 import { failureLine } from './failures';
 import {
@@ -222,7 +223,9 @@ async function forwardPhase(
   operatorNotify: PublishActivities['notify'],
 ): Promise<ErasureOutcome> {
   const info = workflowInfo();
-  const token = run.status.subjectToken;
+  // The pseudonym that replaces the user id in every store (a negative bigint from the random token, schema/erasure);
+  // the request time is the tombstone's deletion time. Both are fixed in history, so stable on replay.
+  const erasure = { ...known, token: pseudonymOf(run.status.subjectToken), erasedAt: input.requestedAt };
 
   /** Notifies the operators and waits for their `retry` signal (state awaiting_operator meanwhile). */
   async function awaitOperator(what: string, reason: string): Promise<void> {
@@ -258,16 +261,16 @@ async function forwardPhase(
     }
   }
 
-  run.complete('erase_source', await untilDone('erase_source', () => forward.gdprEraseSource(known)));
+  run.complete('erase_source', await untilDone('erase_source', () => forward.gdprEraseSource(erasure)));
   let verification: StoreVerification[] = [];
   for (let round = 1; ; round++) {
     run.complete(
       'erase_warehouse',
-      await untilDone('erase_warehouse', () => forward.gdprEraseWarehouse({ ...known, token })),
+      await untilDone('erase_warehouse', () => forward.gdprEraseWarehouse(erasure)),
     );
     run.complete(
       'rewrite_objects',
-      await untilDone('rewrite_objects', () => forward.gdprRewriteObjects({ ...known, token })),
+      await untilDone('rewrite_objects', () => forward.gdprRewriteObjects(erasure)),
     );
     verification = await untilDone('verify', () => forward.gdprVerifyErasure(known));
     const dirty = verification.filter((v) => v.occurrences > 0);
@@ -292,7 +295,7 @@ async function forwardPhase(
         requestedBy: input.requestedBy,
         requestedAt: input.requestedAt,
       },
-      subjectToken: token,
+      subjectToken: run.status.subjectToken,
       steps: run.status.steps,
       verification,
       workflowId: info.workflowId,

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { ObjectStore, SubjectCache, SubjectStore, Warehouse } from '../../adapters/ports';
-import { emailColumnsOf, subjectColumnsOf } from '../../adapters/warehouse/schema';
+import type { LakeRewriter, ObjectStore, SubjectCache, SubjectStore, Warehouse } from '../../adapters/ports';
+import { warehouseReferenceColumns } from '../../schema/erasure';
 import type { Dataset } from '../../schema/warehouse/types';
 import type {
   ErasureCertificate,
@@ -15,7 +15,8 @@ import { asActivityFailure } from '../failures';
 import { withHeartbeat } from '../heartbeat';
 import { writeRows } from '../quality';
 import type { PartitionLock } from '../../adapters/ports';
-import { eraseUserFromObjects, scanObjectsForUser } from './objects';
+import { eraseUserFromObjects } from './lake-erasure';
+import { scanObjectsForUser } from './lake-scan';
 
 export interface Subject {
   tenantId: string;
@@ -23,6 +24,13 @@ export interface Subject {
 }
 export interface KnownSubject extends Subject {
   email: string;
+}
+/** What the forward steps need: the person, their pseudonym (schema/erasure `pseudonymOf`) and the request time. */
+export interface ErasureInput extends KnownSubject {
+  /** The pseudonym that replaces the user id: a negative bigint in decimal. */
+  token: string;
+  /** ISO time of the request: the tombstone's deletion time in every store. */
+  erasedAt: string;
 }
 
 export type LookupResult = { found: false } | { found: true; status: string; email: string; legalHolds: string[] };
@@ -49,6 +57,8 @@ export interface GdprActivityDeps {
   cache: SubjectCache;
   warehouse: Warehouse;
   store: ObjectStore;
+  /** Rewrites lake Parquet files (DuckDB). */
+  rewriter: LakeRewriter;
   dataset: Dataset;
   lock: PartitionLock;
   residual?: ResidualPolicy;
@@ -141,39 +151,33 @@ export function createGdprActivities(deps: GdprActivityDeps) {
       });
     },
 
-    /** The point of no return: the person's rows leave the source database. */
-    async gdprEraseSource(s: KnownSubject): Promise<Record<string, number>> {
+    /** The point of no return: the person's identity leaves the source database; their activity keeps the pseudonym. */
+    async gdprEraseSource(s: ErasureInput): Promise<Record<string, number>> {
       return asActivityFailure(async () => {
         const counts = await deps.subjects.erase(s);
         return Object.fromEntries(Object.entries(counts).map(([t, n]) => [`postgres.${t}`, n]));
       });
     },
 
-    /**
-     * One eraseUser pass per subject column (`user_id`, then secondary references such as `target_user_id`), then
-     * one per email column (a failed login that typed the person's email has no user id but names them).
-     */
-    async gdprEraseWarehouse(input: KnownSubject & { token: string }): Promise<Record<string, number>> {
+    /** One eraseUser call: every table's statements come from the one plan (schema/erasure). */
+    async gdprEraseWarehouse(input: ErasureInput): Promise<Record<string, number>> {
       return asActivityFailure(async () => {
         const counts: Record<string, number> = {};
         const remaining: string[] = [];
-        const passes = [
-          ...subjectColumnsOf(deps.dataset).map((column) => ({ column, value: input.userId })),
-          ...emailColumnsOf(deps.dataset).map((column) => ({ column, value: input.email })),
-        ];
-        for (const { column: subjectColumn, value } of passes) {
-          const results = await deps.warehouse.eraseUser({
-            dataset: deps.dataset,
-            userId: value,
+        const results = await deps.warehouse.eraseUser({
+          dataset: deps.dataset,
+          subject: {
+            tenantId: input.tenantId,
+            userId: input.userId,
+            email: input.email,
             token: input.token,
-            subjectColumn,
-          });
-          for (const r of results) {
-            if (r.action === 'skip') continue;
-            const key = `warehouse.${r.table}`;
-            counts[key] = (counts[key] ?? 0) + r.affected;
-            if (r.remaining > 0) remaining.push(`${r.table}.${subjectColumn} (${r.remaining})`);
-          }
+            erasedAt: input.erasedAt,
+          },
+        });
+        for (const r of results) {
+          if (r.action === 'skip') continue;
+          counts[`warehouse.${r.table}`] = r.affected;
+          if (r.remaining > 0) remaining.push(`${r.table} (${r.remaining})`);
         }
         if (remaining.length > 0) {
           throw ApplicationFailure.retryable(`rows still name the user after erasure: ${remaining.join(', ')}`);
@@ -182,11 +186,11 @@ export function createGdprActivities(deps: GdprActivityDeps) {
       });
     },
 
-    async gdprRewriteObjects(input: KnownSubject & { token: string }): Promise<Record<string, number>> {
+    async gdprRewriteObjects(input: ErasureInput): Promise<Record<string, number>> {
       return asActivityFailure(async () => {
         const ctx = Context.current();
         const result = await withHeartbeat((report) =>
-          eraseUserFromObjects(deps.store, input, {
+          eraseUserFromObjects(deps, input, {
             lock: deps.lock,
             signal: ctx.cancellationSignal,
             onProgress: (p) => report(p),
@@ -211,9 +215,7 @@ export function createGdprActivities(deps: GdprActivityDeps) {
         const source = await deps.subjects.scan(s);
         out.push({ store: 'postgres', scanned: source.scanned, occurrences: sum(source.occurrences) });
         out.push({ store: 'warehouse', ...(await scanWarehouse(deps.warehouse, deps.dataset, s)) });
-        const objects = await withHeartbeat(() =>
-          scanObjectsForUser(deps.store, s, { signal: ctx.cancellationSignal }),
-        );
+        const objects = await withHeartbeat(() => scanObjectsForUser(deps, s, { signal: ctx.cancellationSignal }));
         for (const o of objects) out.push({ store: o.store, scanned: o.scanned, occurrences: o.occurrences });
         const cache = await deps.cache.scan(s);
         out.push({ store: 'redis', scanned: cache.scanned, occurrences: cache.occurrences });
@@ -343,9 +345,9 @@ async function writeAudit(
 }
 
 /**
- * Counts, in every warehouse table, rows whose user reference columns (`*user_id`) equal the user id and rows where
- * any STRING or JSON column contains the email. Equality, not substring, for the id: ids are small integers that
- * occur inside other numbers.
+ * Counts, in every warehouse table, rows whose person-reference columns (schema/erasure) equal the user id and rows
+ * where any STRING or JSON column contains the email. Equality, not substring, for the id: ids are small integers
+ * that occur inside other numbers.
  */
 export async function scanWarehouse(
   warehouse: Warehouse,
@@ -354,8 +356,9 @@ export async function scanWarehouse(
 ): Promise<{ scanned: number; occurrences: number }> {
   let occurrences = 0;
   let scanned = 0;
+  const references = warehouseReferenceColumns();
   for (const table of dataset.tables) {
-    const idColumns = table.columns.filter((c) => c.type === 'STRING' && c.name.endsWith('user_id'));
+    const idColumns = table.columns.filter((c) => c.type === 'STRING' && references[table.name]?.includes(c.name));
     const textColumns = table.columns.filter((c) => c.type === 'STRING' || c.type === 'JSON');
     const conditions = [
       ...idColumns.map((c) => `${c.name} = @user`),

@@ -14,7 +14,9 @@ import {
   type PartitionSnapshot,
   type Probe,
   type Zone,
+  type ZoneInventory,
 } from '../ports';
+import { inventoryOf } from './inventory';
 import { probeZones } from './zone-probe';
 
 /** Commit marker inside a partition directory; `_`-prefixed so Spark and DuckDB globs skip it. */
@@ -323,6 +325,14 @@ export class FsObjectStore implements ObjectStore {
     await fs.rm(source, { force: true });
     await this.pruneEmptyDirs(zone, [key]);
     return outcome;
+  }
+
+  localPath(zone: Zone, key: string): string | undefined {
+    return this.resolve(zone, key);
+  }
+
+  inventory(zone: Zone): Promise<ZoneInventory> {
+    return inventoryOf(this, zone);
   }
 
   uri(zone: Zone, key: string): string {

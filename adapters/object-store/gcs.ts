@@ -13,7 +13,9 @@ import {
   type PartitionSnapshot,
   type Probe,
   type Zone,
+  type ZoneInventory,
 } from '../ports';
+import { inventoryOf } from './inventory';
 import { probeZones } from './zone-probe';
 
 export interface GcsObjectStoreOptions {
@@ -339,6 +341,14 @@ export class GcsObjectStore implements ObjectStore {
       }
       throw mapGcsError(err, `moveToArchive ${zone}/${key}`);
     }
+  }
+
+  localPath(): string | undefined {
+    return undefined;
+  }
+
+  inventory(zone: Zone): Promise<ZoneInventory> {
+    return inventoryOf(this, zone);
   }
 
   uri(zone: Zone, key: string): string {

@@ -2,51 +2,14 @@ import type pg from 'pg';
 import { ErrorType, PlatformError } from '../errors';
 import type { SubjectRecord, SubjectRef, SubjectStore } from '../ports';
 import { classify, sourcePool, type PostgresSourceOptions } from '../source/postgres';
+import { paramValues, PSEUDONYM, sourceReferenceColumns, sourceStatements } from '../../schema/erasure';
 
 /** Source ids are bigint; anything else cannot name a user (and must never reach SQL as a cast error). */
 const BIGINT_ID = /^[1-9]\d{0,18}$/;
 
-/**
- * What erasing a person does to each User Module table, in an order the foreign keys accept. `delete` removes the
- * person's own rows; `clear` nulls a reference to the person from someone else's row (the row itself is not theirs).
- */
-const ERASE_STATEMENTS: Array<{ table: string; sql: string }> = [
-  // Other users' activity inside the person's sessions keeps its row, without the link to the session.
-  {
-    table: 'activity_events.session_id',
-    sql: 'update activity_events set session_id = null where session_id in (select session_id from sessions where user_id = $1) and user_id <> $1',
-  },
-  { table: 'activity_events', sql: 'delete from activity_events where user_id = $1' },
-  { table: 'api_requests', sql: 'delete from api_requests where user_id = $1' },
-  {
-    table: 'auth_events',
-    sql: 'delete from auth_events where user_id = $1 or (tenant_id = $2 and lower(attempted_email) = lower($3))',
-  },
-  {
-    table: 'collaboration_events.target_user_id',
-    sql: 'update collaboration_events set target_user_id = null where target_user_id = $1 and actor_user_id <> $1',
-  },
-  { table: 'collaboration_events', sql: 'delete from collaboration_events where actor_user_id = $1' },
-  { table: 'permission_checks', sql: 'delete from permission_checks where user_id = $1' },
-  { table: 'team_members', sql: 'delete from team_members where user_id = $1' },
-  { table: 'user_roles', sql: 'delete from user_roles where user_id = $1' },
-  { table: 'sessions', sql: 'delete from sessions where user_id = $1' },
-  { table: 'users', sql: 'delete from users where user_id = $1 and tenant_id = $2' },
-];
-
-/** Columns that reference a user, per table: what the independent scan looks at for the user id. */
-const USER_REFERENCES: Record<string, string[]> = {
-  users: ['user_id'],
-  user_roles: ['user_id'],
-  team_members: ['user_id'],
-  legal_holds: ['user_id'],
-  sessions: ['user_id'],
-  auth_events: ['user_id'],
-  activity_events: ['user_id'],
-  api_requests: ['user_id'],
-  collaboration_events: ['actor_user_id', 'target_user_id'],
-  permission_checks: ['user_id'],
-};
+/** The erasure statements and the scanned reference columns, generated from the one plan in schema/erasure. */
+const ERASE_STATEMENTS = sourceStatements();
+const USER_REFERENCES = sourceReferenceColumns();
 
 /**
  * SubjectStore over node-postgres (the local cluster or Cloud SQL). Errors never quote the person's identifiers:
@@ -126,28 +89,48 @@ export class PostgresSubjectStore implements SubjectStore {
     });
   }
 
-  async erase(subject: SubjectRef & { email: string }): Promise<Record<string, number>> {
+  /**
+   * Erases the person in one transaction (schema/erasure `sourceStatements`): a tombstone users row under the
+   * pseudonym `token`, their own rows re-keyed to it with personal columns NULL, references from other people's rows
+   * cleared, the identity row deleted. Idempotent: once the users row is gone every count is zero.
+   */
+  async erase(
+    subject: SubjectRef & { email: string; token: string; erasedAt: string },
+  ): Promise<Record<string, number>> {
     if (!BIGINT_ID.test(subject.userId) || !BIGINT_ID.test(subject.tenantId)) {
       throw new PlatformError(ErrorType.InvalidInput, 'user and tenant ids must be positive integers');
     }
+    if (!PSEUDONYM.test(subject.token)) {
+      throw new PlatformError(ErrorType.InvalidInput, 'the pseudonym must be a negative integer');
+    }
+    if (Number.isNaN(Date.parse(subject.erasedAt))) {
+      throw new PlatformError(ErrorType.InvalidInput, 'erasedAt must be an ISO 8601 timestamp');
+    }
+    const values = paramValues(subject);
     return this.run('erase in the source database', async (c) => {
       await c.query('begin');
       try {
         // The user row is locked first so two erasures of one person serialise instead of deadlocking.
-        await c.query('select 1 from users where user_id = $1 for update', [subject.userId]);
+        const found = await c.query('select 1 from users where user_id = $1 and tenant_id = $2 for update', [
+          subject.userId,
+          subject.tenantId,
+        ]);
         const held = await c.query('select 1 from legal_holds where user_id = $1 limit 1', [subject.userId]);
         if ((held.rowCount ?? 0) > 0) {
           throw new PlatformError(ErrorType.InvalidInput, 'a legal hold was placed on the user; erasure refused');
         }
         const counts: Record<string, number> = {};
-        for (const { table, sql } of ERASE_STATEMENTS) {
-          const params = sql.includes('$3')
-            ? [subject.userId, subject.tenantId, subject.email]
-            : sql.includes('$2')
-              ? [subject.userId, subject.tenantId]
-              : [subject.userId];
-          const res = await c.query(sql, params);
-          counts[table] = res.rowCount ?? 0;
+        // Not (or no longer) in the tenant: nothing to do, and ids of another tenant are never touched.
+        if ((found.rowCount ?? 0) > 0) {
+          for (const { label, sql, params } of ERASE_STATEMENTS) {
+            const res = await c.query(
+              sql,
+              params.map((p) => values[p] ?? null),
+            );
+            counts[label] = (counts[label] ?? 0) + (res.rowCount ?? 0);
+          }
+        } else {
+          for (const { label } of ERASE_STATEMENTS) counts[label] = 0;
         }
         await c.query('commit');
         return counts;

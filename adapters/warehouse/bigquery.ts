@@ -17,9 +17,10 @@ import { ignoreConflict } from './bigquery-api';
 import { BigQueryClient, q, type BigQueryCapabilities, type BigQueryWarehouseOptions } from './bigquery-client';
 import { BigQueryEmulatorClient, emulatorCapabilities } from './bigquery-emulator';
 import { checkMergeLoad, checkPartitionLoad, checkPartitionOf, columnsToAdd } from './load-checks';
-import { checkIdentifier, erasurePlan, partitionColumnOf, resolveTable } from './schema';
+import { checkIdentifier, partitionColumnOf, resolveTable } from './schema';
 import { checkQuery } from './sql';
 import type { Dataset, Table } from '../../schema/warehouse/types';
+import { paramValues, warehouseRule, warehouseStatements, type ParamName } from '../../schema/erasure';
 
 export type { BigQueryCapabilities, BigQueryWarehouseOptions } from './bigquery-client';
 
@@ -124,48 +125,43 @@ export class BigQueryWarehouse implements Warehouse {
   }
 
   async eraseUser(request: EraseRequest): Promise<EraseTableResult[]> {
-    const { dataset, userId, token } = request;
+    const { dataset, subject } = request;
     const names = request.tables ?? dataset.tables.map((t) => t.name);
-    const plans = names.map((n) => erasurePlan(resolveTable(dataset, n), request.subjectColumn ?? 'user_id'));
+    const values = paramValues(subject);
+    const bind = (names: ParamName[]) =>
+      Object.fromEntries(names.map((n) => [n, values[n] ?? ''])) as Record<string, QueryParam>;
+    const plans = names.map((n) => {
+      const table = resolveTable(dataset, n);
+      // Tables that require a partition filter get one that keeps every day.
+      const extraWhere =
+        table.requirePartitionFilter && table.partitionColumn
+          ? `${q(table.partitionColumn)} >= DATE '0001-01-01'`
+          : undefined;
+      return warehouseStatements(
+        warehouseRule(table.name, request.rules),
+        table.name,
+        this.ref(dataset, table),
+        'bigquery',
+        {
+          columns: new Set(table.columns.map((c) => c.name)),
+          hasEmail: Boolean(subject.email),
+          extraWhere,
+        },
+      );
+    });
     const results: EraseTableResult[] = [];
-    // One statement per table: each is atomic and idempotent, so a retry after a partial run finishes the job.
+    // One statement per change: each is atomic and idempotent, so a retry after a partial run finishes the job.
     for (const plan of plans) {
-      if (plan.action === 'skip') {
-        results.push({ table: plan.table.name, action: 'skip', affected: 0, remaining: 0 });
+      if (plan.action === 'skip' || !plan.count) {
+        results.push({ table: plan.table, action: 'skip', affected: 0, remaining: 0 });
         continue;
       }
-      const target = this.ref(dataset, plan.table);
-      // Tables that require a partition filter get one that keeps every day.
-      const allDays =
-        plan.table.requirePartitionFilter && plan.table.partitionColumn
-          ? ` AND ${q(plan.table.partitionColumn)} >= DATE '0001-01-01'`
-          : '';
-      const where = `${q(plan.subject.name)} = @user${allDays}`;
-      const what = `eraseUser ${plan.table.name}`;
-      const count = async () =>
-        Number(
-          (await this.run(`SELECT COUNT(*) AS n FROM ${target} WHERE ${where}`, { user: userId }, what))[0]?.n ?? 0,
-        );
+      const what = `eraseUser ${plan.table}`;
+      const { sql, params } = plan.count;
+      const count = async () => Number((await this.run(sql, bind(params), what))[0]?.n ?? 0);
       const affected = await count();
-      if (affected > 0) {
-        if (plan.action === 'delete_row') {
-          await this.run(`DELETE FROM ${target} WHERE ${where}`, { user: userId }, what);
-        } else {
-          const sets = [
-            ...plan.nullify.map((c) => `${q(c.name)} = NULL`),
-            ...plan.tokenise.map((c) => `${q(c.name)} = @token`),
-          ];
-          const params: Record<string, QueryParam> = { user: userId };
-          if (plan.tokenise.length > 0) params.token = token;
-          await this.run(`UPDATE ${target} SET ${sets.join(', ')} WHERE ${where}`, params, what);
-        }
-      }
-      results.push({
-        table: plan.table.name,
-        action: plan.action,
-        affected,
-        remaining: affected > 0 ? await count() : 0,
-      });
+      if (affected > 0) for (const c of plan.changes) await this.run(c.sql, bind(c.params), what);
+      results.push({ table: plan.table, action: plan.action, affected, remaining: affected > 0 ? await count() : 0 });
     }
     return results;
   }

@@ -24,7 +24,7 @@ import {
   checkSourceKeys,
   columnsToAdd,
 } from './load-checks';
-import { checkIdentifier, erasurePlan, readLocalParquetColumns, resolveTable, type ParquetColumn } from './schema';
+import { checkIdentifier, readLocalParquetColumns, resolveTable, type ParquetColumn } from './schema';
 import {
   checkQuery,
   COLUMN_TYPES,
@@ -40,6 +40,7 @@ import {
   sourceKeyCountsSql,
 } from './sql';
 import type { Dataset, Table } from '../../schema/warehouse/types';
+import { paramValues, warehouseRule, warehouseStatements, type ParamName } from '../../schema/erasure';
 
 /** DuckDB type of each logical column type (JSON stays VARCHAR: the json extension would need a download). */
 export const DUCKDB_TYPES = COLUMN_TYPES.duckdb;
@@ -196,39 +197,37 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   async eraseUser(request: EraseRequest): Promise<EraseTableResult[]> {
-    const { dataset, userId, token } = request;
+    const { dataset, subject } = request;
     const names = request.tables ?? dataset.tables.map((t) => t.name);
-    const plans = names.map((n) => erasurePlan(resolveTable(dataset, n), request.subjectColumn ?? 'user_id'));
+    const values = paramValues(subject);
+    const bind = (names: ParamName[]) =>
+      Object.fromEntries(names.map((n) => [n, values[n] ?? ''])) as Record<string, DuckDBValue>;
+    const plans = names.map((n) => {
+      const table = resolveTable(dataset, n);
+      return warehouseStatements(warehouseRule(table.name, request.rules), table.name, fq(dataset, table), 'duckdb', {
+        columns: new Set(table.columns.map((c) => c.name)),
+        hasEmail: Boolean(subject.email),
+      });
+    });
     return this.withConnection(
       `eraseUser in ${dataset.name}`,
       async (conn) => {
         const results: EraseTableResult[] = [];
         for (const plan of plans) {
-          if (plan.action === 'skip') {
-            results.push({ table: plan.table.name, action: 'skip', affected: 0, remaining: 0 });
+          if (plan.action === 'skip' || !plan.count) {
+            results.push({ table: plan.table, action: 'skip', affected: 0, remaining: 0 });
             continue;
           }
-          const target = fq(dataset, plan.table);
-          const where = `${q(plan.subject.name)} = $user`;
-          const count = async () =>
-            Number(
-              toRows(
-                await conn.runAndReadAll(`SELECT count(*) AS n FROM ${target} WHERE ${where}`, { user: userId }),
-              )[0]?.n ?? 0,
-            );
+          const { sql, params } = plan.count;
+          const count = async () => Number(toRows(await conn.runAndReadAll(sql, bind(params)))[0]?.n ?? 0);
           const affected = await count();
-          if (plan.action === 'delete_row') {
-            await conn.run(`DELETE FROM ${target} WHERE ${where}`, { user: userId });
-          } else {
-            const sets = [
-              ...plan.nullify.map((c) => `${q(c.name)} = NULL`),
-              ...plan.tokenise.map((c) => `${q(c.name)} = $token`),
-            ];
-            const bind: Record<string, DuckDBValue> = { user: userId };
-            if (plan.tokenise.length > 0) bind.token = token;
-            await conn.run(`UPDATE ${target} SET ${sets.join(', ')} WHERE ${where}`, bind);
-          }
-          results.push({ table: plan.table.name, action: plan.action, affected, remaining: await count() });
+          if (affected > 0) for (const c of plan.changes) await conn.run(c.sql, bind(c.params));
+          results.push({
+            table: plan.table,
+            action: plan.action,
+            affected,
+            remaining: affected > 0 ? await count() : 0,
+          });
         }
         return results;
       },

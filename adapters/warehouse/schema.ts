@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import { parquetMetadata, type SchemaElement } from 'hyparquet';
 import { ErrorType, PlatformError } from '../errors';
-import type { Column, ColumnType, Dataset, ErasureRule, Table } from '../../schema/warehouse/types';
+import type { Column, ColumnType, Dataset, Table } from '../../schema/warehouse/types';
 
 /**
  * Checks shared by every Warehouse adapter, done before any SQL is built or any job is started: identifiers come
@@ -220,85 +220,4 @@ export function checkParquetColumns(table: Table, file: string, columns: Parquet
       );
     }
   }
-}
-
-export interface ErasurePlan {
-  table: Table;
-  subject: Column;
-  action: 'delete_row' | 'update' | 'skip';
-  /** Columns set to NULL (anonymise). */
-  nullify: Column[];
-  /** Columns replaced by the token (tokenise). */
-  tokenise: Column[];
-}
-
-/**
- * What erasing one user does to a table, from the per-column rules; refuses rules the column cannot take.
- *
- * `subjectColumn` is the column that names the erased person in this pass (`user_id`, or a secondary reference such
- * as `target_user_id`). Only that column is tokenised: another tokenised column of the same row names someone else
- * (the actor of a collaboration whose target is erased keeps their id). Anonymised columns describe the row's own
- * user, so they are nulled only when the row is the person's: found by `user_id`, or by an anonymised personal
- * column such as `attempted_email` (a login attempt naming them). A table whose subject column is `delete_row` loses
- * the row.
- */
-export function erasurePlan(table: Table, subjectColumn: string): ErasurePlan {
-  const subject = table.columns.find((c) => c.name === subjectColumn);
-  const rule = (c: Column): ErasureRule => c.erasure ?? 'keep';
-  if (!subject)
-    return {
-      table,
-      subject: { name: subjectColumn, type: 'STRING', description: '' },
-      action: 'skip',
-      nullify: [],
-      tokenise: [],
-    };
-  if (rule(subject) === 'delete_row') {
-    return { table, subject, action: 'delete_row', nullify: [], tokenise: [] };
-  }
-  // The row is the person's own when found by their user id or by a personal column (an email they typed).
-  const ownRow = subject.name === 'user_id' || rule(subject) === 'anonymise';
-  const nullify = ownRow ? table.columns.filter((c) => rule(c) === 'anonymise') : [];
-  const tokenise = rule(subject) === 'tokenise' ? [subject] : [];
-  for (const c of nullify) {
-    if (c.mode === 'REQUIRED') {
-      throw new PlatformError(
-        ErrorType.InvalidInput,
-        `${table.name}.${c.name} is REQUIRED and cannot be anonymised to NULL`,
-      );
-    }
-  }
-  for (const c of tokenise) {
-    if (c.type !== 'STRING') {
-      throw new PlatformError(
-        ErrorType.InvalidInput,
-        `${table.name}.${c.name} is ${c.type}; only STRING columns can be tokenised`,
-      );
-    }
-  }
-  const action = nullify.length + tokenise.length > 0 ? 'update' : 'skip';
-  return { table, subject, action, nullify, tokenise };
-}
-
-/**
- * The columns that name a person across the dataset (`user_id`, `target_user_id`): every column ending in `user_id`
- * whose erasure rule is tokenise or delete_row. Erasure runs one pass per subject column, `user_id` first.
- */
-export function subjectColumnsOf(dataset: Dataset): string[] {
-  return subjectColumns(dataset, (name) => name.endsWith('user_id'));
-}
-
-/** Columns holding an email of the person (`email`, `attempted_email`): erasure also runs one pass per each. */
-export function emailColumnsOf(dataset: Dataset): string[] {
-  return subjectColumns(dataset, (name) => name.endsWith('email'));
-}
-
-function subjectColumns(dataset: Dataset, match: (name: string) => boolean): string[] {
-  const names = new Set<string>();
-  for (const table of dataset.tables) {
-    for (const c of table.columns) {
-      if (match(c.name) && c.erasure !== undefined && c.erasure !== 'keep') names.add(c.name);
-    }
-  }
-  return [...names].sort((a, b) => (a === 'user_id' ? -1 : b === 'user_id' ? 1 : a.localeCompare(b)));
 }

@@ -74,7 +74,7 @@ export function generateFiles(dataset: Dataset, policy: RetentionPolicy = RETENT
         `Spark schemas of dataset ${dataset.name}`,
         [
           'One `StructType` JSON per warehouse table: `StructType.fromJson(json.load(f))` in PySpark. Field metadata',
-          'carries `comment`, and when set `pii: true`, `erasure` (delete_row | anonymise | tokenise) and',
+          'carries `comment`, and when set `pii: true`, `erasure` (delete_row | clear | anonymise | tokenise, from schema/erasure) and',
           '`format: "json"` for string columns holding JSON text.',
         ],
         names,

@@ -19,7 +19,7 @@ export const SPARK_TYPES: Record<ColumnType, string> = {
 export interface SparkFieldMetadata {
   comment: string;
   pii?: true;
-  erasure?: 'delete_row' | 'anonymise' | 'tokenise';
+  erasure?: 'delete_row' | 'clear' | 'anonymise' | 'tokenise';
   format?: 'json';
 }
 

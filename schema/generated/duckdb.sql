@@ -93,7 +93,7 @@ COMMENT ON COLUMN fact_team_collaborations.event_date IS 'UTC calendar date of t
 COMMENT ON COLUMN fact_team_collaborations.tenant_id IS 'Source tenants.tenant_id of the tenant the row belongs to.';
 COMMENT ON COLUMN fact_team_collaborations.team_id IS 'Source teams.team_id the collaboration happened in.';
 COMMENT ON COLUMN fact_team_collaborations.user_id IS 'Source collaboration_events.actor_user_id (the acting user); tokenised on erasure.';
-COMMENT ON COLUMN fact_team_collaborations.target_user_id IS 'Source collaboration_events.target_user_id, if any; tokenised on erasure.';
+COMMENT ON COLUMN fact_team_collaborations.target_user_id IS 'Source collaboration_events.target_user_id, if any; cleared on erasure.';
 COMMENT ON COLUMN fact_team_collaborations.occurred_at IS 'When the collaboration event happened (UTC); event_date is its date.';
 COMMENT ON COLUMN fact_team_collaborations.kind IS 'shared | commented | assigned | mentioned.';
 
@@ -162,7 +162,7 @@ CREATE TABLE IF NOT EXISTS dim_users (
   deleted_at TIMESTAMPTZ,
   PRIMARY KEY (user_id)
 );
-COMMENT ON TABLE dim_users IS 'One row per user (source users); the row is deleted on GDPR erasure.';
+COMMENT ON TABLE dim_users IS 'One row per user (source users); GDPR erasure turns the row into a tombstone under the pseudonym (schema/erasure).';
 COMMENT ON COLUMN dim_users.user_id IS 'Source users.user_id.';
 COMMENT ON COLUMN dim_users.tenant_id IS 'Source tenants.tenant_id of the tenant the row belongs to.';
 COMMENT ON COLUMN dim_users.email IS 'Login email address.';
@@ -239,7 +239,7 @@ CREATE TABLE IF NOT EXISTS dim_user_roles (
   assigned_at TIMESTAMPTZ NOT NULL,
   PRIMARY KEY (user_id, role_id)
 );
-COMMENT ON TABLE dim_user_roles IS 'Bridge user ↔ role (source user_roles); rows of an erased user are deleted.';
+COMMENT ON TABLE dim_user_roles IS 'Bridge user ↔ role (source user_roles); rows of an erased user are re-keyed to the pseudonym.';
 COMMENT ON COLUMN dim_user_roles.user_id IS 'Source users.user_id.';
 COMMENT ON COLUMN dim_user_roles.role_id IS 'Source roles.role_id.';
 COMMENT ON COLUMN dim_user_roles.tenant_id IS 'Source tenants.tenant_id of the tenant the row belongs to.';
@@ -254,7 +254,7 @@ CREATE TABLE IF NOT EXISTS dim_team_members (
   joined_at TIMESTAMPTZ NOT NULL,
   PRIMARY KEY (team_id, user_id)
 );
-COMMENT ON TABLE dim_team_members IS 'Bridge team ↔ user (source team_members); rows of an erased user are deleted.';
+COMMENT ON TABLE dim_team_members IS 'Bridge team ↔ user (source team_members); rows of an erased user are re-keyed to the pseudonym.';
 COMMENT ON COLUMN dim_team_members.team_id IS 'Source teams.team_id.';
 COMMENT ON COLUMN dim_team_members.user_id IS 'Source users.user_id.';
 COMMENT ON COLUMN dim_team_members.tenant_id IS 'Source tenants.tenant_id of the tenant the row belongs to.';

@@ -1,11 +1,11 @@
-import type { Column, ColumnType, ErasureRule } from './types';
+import type { Column, ColumnType } from './types';
 
 /**
  * Column builders shared by the table groups, so the same column means the same thing (type, mode, erasure)
  * in every table it appears in.
  */
 
-type Extra = Partial<Pick<Column, 'mode' | 'pii' | 'erasure'>>;
+type Extra = Partial<Pick<Column, 'mode' | 'pii'>>;
 
 export const required = (name: string, type: ColumnType, description: string, extra: Extra = {}): Column => ({
   name,
@@ -23,13 +23,14 @@ export const nullable = (name: string, type: ColumnType, description: string, ex
   ...extra,
 });
 
-/** Personal data kept in clear for the few readers granted the policy tag; erased as `rule` says. */
-export const personal = (
-  name: string,
-  type: ColumnType,
-  description: string,
-  rule: Exclude<ErasureRule, 'keep'> = 'anonymise',
-): Column => ({ name, type, mode: 'NULLABLE', description, pii: true, erasure: rule });
+/** Personal data kept in clear for the few readers granted the policy tag; its erasure rule is in schema/erasure. */
+export const personal = (name: string, type: ColumnType, description: string): Column => ({
+  name,
+  type,
+  mode: 'NULLABLE',
+  description,
+  pii: true,
+});
 
 export const eventDate = (what = 'the event'): Column =>
   required('event_date', 'DATE', `UTC calendar date of ${what}; the partition column.`);
@@ -37,13 +38,12 @@ export const eventDate = (what = 'the event'): Column =>
 export const tenantId = (): Column =>
   required('tenant_id', 'STRING', 'Source tenants.tenant_id of the tenant the row belongs to.');
 
-/** A user id in a fact: replaced by an unlinkable token on erasure so tenant-level counts survive. */
+/** A user id in a fact: replaced by the person's pseudonym on erasure (schema/erasure) so counts survive. */
 export const userIdInFact = (mode: 'REQUIRED' | 'NULLABLE', description: string): Column => ({
   name: 'user_id',
   type: 'STRING',
   mode,
   description,
-  erasure: 'tokenise',
 });
 
 /** The source event's id, always named event_id here (sources call it event_id, request_id or check_id). */

@@ -3,7 +3,25 @@ import { SchemaError } from './errors';
 import { facts } from './facts';
 import { operations } from './operations';
 import { reporting } from './reporting';
-import type { Dataset, Table } from './types';
+import type { Column, Dataset, ErasureRule, Table } from './types';
+import { WAREHOUSE_ERASURE } from '../erasure/rules';
+
+/** Each column's erasure rule, from schema/erasure (the one place they are declared). */
+function withErasureRules(tables: Table[]): Table[] {
+  return tables.map((table) => {
+    const rule = WAREHOUSE_ERASURE.find((r) => r.table === table.name);
+    if (!rule) return table;
+    const erasureOf = (c: Column): ErasureRule | undefined =>
+      rule.references[c.name] ?? (rule.anonymise.includes(c.name) ? 'anonymise' : undefined);
+    return {
+      ...table,
+      columns: table.columns.map((c) => {
+        const erasure = erasureOf(c);
+        return erasure ? { ...c, erasure } : c;
+      }),
+    };
+  });
+}
 
 /** The warehouse dataset: the single definition DuckDB DDL, BigQuery tables and Spark schemas are generated from. */
 export const userAnalytics: Dataset = {
@@ -11,7 +29,7 @@ export const userAnalytics: Dataset = {
   description:
     'Hire10x user analytics: star schema over the User Module (facts by event date, dimensions by source id), ' +
     'dashboard reporting tables and pipeline operations tables.',
-  tables: [...facts, ...dimensions, ...reporting, ...operations],
+  tables: withErasureRules([...facts, ...dimensions, ...reporting, ...operations]),
 };
 
 /** The table called `name` in `dataset`; throws SchemaError('UnknownTable') naming it otherwise. */

@@ -1,19 +1,17 @@
 import { nullable, required, tenantId } from './columns';
-import type { Column, Table } from './types';
+import type { Table } from './types';
 
 /**
  * Dimensions: snapshots of the source entities, MERGEd on their source id (SCD type 1: the latest state wins).
  * Not partitioned; clustered by tenant_id so per-tenant dashboards read little.
  */
 
-/** Every column of a person's own row goes with the row (GDPR erasure deletes it). */
-const deletedWithRow = (columns: Column[]): Column[] => columns.map((c) => ({ ...c, erasure: 'delete_row' }));
-
 export const dimUsers: Table = {
   name: 'dim_users',
   kind: 'dimension',
-  description: 'One row per user (source users); the row is deleted on GDPR erasure.',
-  columns: deletedWithRow([
+  description:
+    'One row per user (source users); GDPR erasure turns the row into a tombstone under the pseudonym (schema/erasure).',
+  columns: [
     required('user_id', 'STRING', 'Source users.user_id.'),
     tenantId(),
     nullable('email', 'STRING', 'Login email address.', { pii: true }),
@@ -29,7 +27,7 @@ export const dimUsers: Table = {
     nullable('updated_at', 'TIMESTAMP', 'Last change of the source row (UTC).'),
     nullable('last_login_at', 'TIMESTAMP', 'Last successful login (UTC).'),
     nullable('deleted_at', 'TIMESTAMP', 'Soft deletion time in the source (UTC); NULL while the account exists.'),
-  ]),
+  ],
   primaryKey: ['user_id'],
   clusterBy: ['tenant_id', 'status'],
 };
@@ -84,9 +82,9 @@ export const dimRoles: Table = {
 export const dimUserRoles: Table = {
   name: 'dim_user_roles',
   kind: 'dimension',
-  description: 'Bridge user ↔ role (source user_roles); rows of an erased user are deleted.',
+  description: 'Bridge user ↔ role (source user_roles); rows of an erased user are re-keyed to the pseudonym.',
   columns: [
-    required('user_id', 'STRING', 'Source users.user_id.', { erasure: 'delete_row' }),
+    required('user_id', 'STRING', 'Source users.user_id.'),
     required('role_id', 'STRING', 'Source roles.role_id.'),
     tenantId(),
     required('assigned_at', 'TIMESTAMP', 'When the role was granted (UTC).'),
@@ -98,10 +96,10 @@ export const dimUserRoles: Table = {
 export const dimTeamMembers: Table = {
   name: 'dim_team_members',
   kind: 'dimension',
-  description: 'Bridge team ↔ user (source team_members); rows of an erased user are deleted.',
+  description: 'Bridge team ↔ user (source team_members); rows of an erased user are re-keyed to the pseudonym.',
   columns: [
     required('team_id', 'STRING', 'Source teams.team_id.'),
-    required('user_id', 'STRING', 'Source users.user_id.', { erasure: 'delete_row' }),
+    required('user_id', 'STRING', 'Source users.user_id.'),
     tenantId(),
     required('member_role', 'STRING', 'Role inside the team: lead | member (source team_members.role).'),
     required('joined_at', 'TIMESTAMP', 'When the user joined the team (UTC).'),

@@ -25,7 +25,6 @@ export const factUserActivities: Table = {
       'metadata',
       'JSON',
       'Event attributes from the source; the transform drops keys known to hold personal data. Nulled on erasure.',
-      { erasure: 'anonymise' },
     ),
   ],
   primaryKey: ['event_id'],
@@ -110,9 +109,7 @@ export const factTeamCollaborations: Table = {
     tenantId(),
     required('team_id', 'STRING', 'Source teams.team_id the collaboration happened in.'),
     userIdInFact('REQUIRED', 'Source collaboration_events.actor_user_id (the acting user); tokenised on erasure.'),
-    nullable('target_user_id', 'STRING', 'Source collaboration_events.target_user_id, if any; tokenised on erasure.', {
-      erasure: 'tokenise',
-    }),
+    nullable('target_user_id', 'STRING', 'Source collaboration_events.target_user_id, if any; cleared on erasure.'),
     occurredAt('collaboration'),
     required('kind', 'STRING', 'shared | commented | assigned | mentioned.'),
   ],

@@ -10,13 +10,16 @@ export type ColumnType = 'STRING' | 'INT64' | 'FLOAT64' | 'NUMERIC' | 'BOOL' | '
 export type ColumnMode = 'REQUIRED' | 'NULLABLE';
 
 /**
- * What GDPR erasure does to a column of a row that concerns the erased user:
- * - `delete_row`: the whole row goes (dimensions of the person, e.g. dim_users)
- * - `anonymise`: set to NULL (personal attributes kept out of aggregates)
- * - `tokenise`: replaced by an unlinkable token (user ids in facts, so tenant-level counts survive)
+ * What GDPR erasure does to a column of a row that concerns the erased user. The rules are declared in ONE place,
+ * `schema/erasure/rules.ts`; `userAnalytics` carries them on its columns (set in `dataset.ts`) for policy tags, the
+ * Spark schema metadata and `checkDataset`:
+ * - `delete_row`: a reference whose row goes
+ * - `clear`: a reference set to NULL (someone else's row that mentions the person)
+ * - `tokenise`: a reference replaced by the person's pseudonym (their own rows, so counts survive)
+ * - `anonymise`: set to NULL on the person's own rows
  * - `keep`: not personal, unchanged
  */
-export type ErasureRule = 'delete_row' | 'anonymise' | 'tokenise' | 'keep';
+export type ErasureRule = 'delete_row' | 'clear' | 'anonymise' | 'tokenise' | 'keep';
 
 export interface Column {
   name: string;

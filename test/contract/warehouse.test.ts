@@ -7,6 +7,7 @@ import { BigQueryWarehouse, type BigQueryCapabilities } from '../../adapters/war
 import { GcsObjectStore } from '../../adapters/object-store/gcs';
 import { DuckDbWarehouse } from '../../adapters/warehouse/duckdb';
 import type { Warehouse } from '../../adapters/ports';
+import type { ErasureSubject, TableErasure } from '../../schema/erasure';
 import type { Dataset } from '../../schema/warehouse/types';
 import {
   bigQueryEmulatorBinary,
@@ -54,6 +55,32 @@ const dataset: Dataset = {
       ],
     },
   ],
+};
+/** The contract dataset's erasure rules (schema/erasure's shape): facts keep the row under the token, the dimension row goes. */
+const ERASURE_RULES: TableErasure[] = [
+  {
+    store: 'warehouse',
+    table: 'fact_events',
+    references: { user_id: 'tokenise' },
+    owner: 'user_id',
+    anonymise: ['ip_address'],
+    emails: [],
+  },
+  {
+    store: 'warehouse',
+    table: 'dim_users',
+    references: { user_id: 'delete_row' },
+    anonymise: [],
+    emails: ['email'],
+    tenantColumn: 'tenant_id',
+  },
+];
+const ERASED: ErasureSubject = {
+  tenantId: 't1',
+  userId: 'u1',
+  email: 'B2@x.io',
+  token: 'tok_8f3a',
+  erasedAt: '2026-12-01T09:30:00.000Z',
 };
 const FACT = 'fact_events';
 const DIM = 'dim_users';
@@ -579,7 +606,7 @@ describe.each(harnesses)('Warehouse contract: $name', ({ capabilities, missing, 
 
     it('erases one user by the schema rules, idempotently', async () => {
       const beforeFacts = (await warehouse.tableStats(dataset, FACT)).rows;
-      const results = await warehouse.eraseUser({ dataset, userId: 'u1', token: 'tok_8f3a' });
+      const results = await warehouse.eraseUser({ dataset, subject: ERASED, rules: ERASURE_RULES });
       const byTable = Object.fromEntries(results.map((r) => [r.table, r]));
       expect(byTable[DIM]).toMatchObject({ action: 'delete_row', affected: 1, remaining: 0 });
       expect(byTable[FACT]?.action).toBe('update');
@@ -591,11 +618,49 @@ describe.each(harnesses)('Warehouse contract: $name', ({ capabilities, missing, 
         { t: 'tok_8f3a' },
       );
       expect(tokenised).toEqual([{ n: byTable[FACT]?.affected, ips: 0 }]);
-      const rerun = await warehouse.eraseUser({ dataset, userId: 'u1', token: 'tok_8f3a' });
+      const rerun = await warehouse.eraseUser({ dataset, subject: ERASED, rules: ERASURE_RULES });
       expect(rerun.every((r) => r.affected === 0 && r.remaining === 0)).toBe(true);
       expect(await warehouse.query('SELECT user_id FROM contract_ua.dim_users ORDER BY user_id')).toEqual([
         { user_id: 'u0' },
         { user_id: 'u2' },
+      ]);
+    });
+
+    it('clears a reference, re-keys the dimension row and matches emails only in the tenant', async () => {
+      // u2 holds facts in both tenants; the rule clears user_id.
+      const rules: TableErasure[] = [
+        {
+          store: 'warehouse',
+          table: FACT,
+          references: { user_id: 'clear' },
+          anonymise: [],
+          emails: [],
+        },
+        {
+          store: 'warehouse',
+          table: DIM,
+          references: { user_id: 'tokenise' },
+          owner: 'user_id',
+          anonymise: ['email'],
+          emails: ['email'],
+          tenantColumn: 'tenant_id',
+        },
+      ];
+      const u2 = await warehouse.query("SELECT count(*) AS n FROM contract_ua.fact_events WHERE user_id = 'u2'");
+      // u0's email, asked for in tenant t2: not the same person, so u0's row keeps it.
+      const results = await warehouse.eraseUser({
+        dataset,
+        subject: { ...ERASED, userId: 'u2', tenantId: 't2', email: 'A@X.IO', token: '-22' },
+        rules,
+      });
+      const byTable = Object.fromEntries(results.map((r) => [r.table, r]));
+      expect(byTable[FACT]).toMatchObject({ action: 'update', affected: u2[0]?.n, remaining: 0 });
+      expect(await warehouse.query("SELECT count(*) AS n FROM contract_ua.fact_events WHERE user_id = 'u2'")).toEqual([
+        { n: 0 },
+      ]);
+      expect(await warehouse.query('SELECT user_id, email FROM contract_ua.dim_users ORDER BY user_id')).toEqual([
+        { user_id: '-22', email: null },
+        { user_id: 'u0', email: 'a@x.io' },
       ]);
     });
   });

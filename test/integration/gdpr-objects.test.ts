@@ -8,11 +8,13 @@ import { createInProcessLock } from '../../adapters/lock/in-process';
 import { createRedisLock } from '../../adapters/lock/redis';
 import { lakePartitionLock, type PartitionLock as Lock } from '../../adapters/ports';
 import {
-  eraseUserFromObjects,
-  scanObjectsForUser,
-  type ErasureSubject,
+  eraseUserFromObjects as eraseWith,
+  type EraseObjectsOptions,
   type ObjectErasureResult,
-} from '../../activities/gdpr/objects';
+} from '../../activities/gdpr/lake-erasure';
+import { scanObjectsForUser as scanWith, type ScanObjectsOptions } from '../../activities/gdpr/lake-scan';
+import { DuckDbLakeRewriter } from '../../adapters/lake/duckdb-rewriter';
+import type { ErasureSubject } from '../../schema/erasure';
 import { GcsObjectStore } from '../../adapters/object-store/gcs';
 import { FsObjectStore } from '../../adapters/object-store/fs';
 import { PlatformError } from '../../adapters/errors';
@@ -29,13 +31,31 @@ import { TEST_ENV } from '../test-env';
  * objects; one user is erased and every row is checked.
  */
 
+const ERASED_AT = '2026-12-01T09:30:00.000Z';
 const ERASED: ErasureSubject = {
   tenantId: '1',
   userId: '22',
   email: 'Erased.Person@Example.test',
-  token: 'tok_9f2c1e0b',
+  token: '-9001',
+  erasedAt: ERASED_AT,
 };
-const OTHER: ErasureSubject = { tenantId: '1', userId: '7', email: 'other.person@example.test', token: 'tok_77aa01' };
+const OTHER: ErasureSubject = {
+  tenantId: '1',
+  userId: '7',
+  email: 'other.person@example.test',
+  token: '-7007',
+  erasedAt: ERASED_AT,
+};
+
+/** The DuckDB LakeRewriter the worker wires, shared by the calls below. */
+const rewriter = new DuckDbLakeRewriter();
+const eraseUserFromObjects = (store: ObjectStore, subject: ErasureSubject, options: EraseObjectsOptions) =>
+  eraseWith({ store, rewriter }, subject, options);
+const scanObjectsForUser = (
+  store: ObjectStore,
+  subject: { tenantId: string; userId: string; email?: string },
+  options?: ScanObjectsOptions,
+) => scanWith({ store, rewriter }, subject, options);
 const DAY = '2026-11-27';
 
 const fx = new ParquetFixtures();
@@ -49,6 +69,7 @@ beforeAll(async () => {
   await duck.conn.run("SET TimeZone = 'UTC'");
 });
 afterAll(async () => {
+  await rewriter.close();
   duck?.conn.closeSync();
   duck?.instance.closeSync();
   await fx.close();
@@ -419,31 +440,52 @@ async function plantUnexpected(store: ObjectStore): Promise<void> {
 }
 
 async function expectErasedLake(store: ObjectStore, result: ObjectErasureResult): Promise<void> {
-  // Source tables: every row that concerns the user is gone, in order, the rest as it was.
-  expect(pick(await partitionRows(store, 'raw', `users/dt=${DAY}`), 'user_id', 'email')).toEqual([
-    { user_id: '7', email: 'other.person@example.test' },
-    { user_id: '220', email: 'someone@example.test' },
+  const t = ERASED.token;
+  // Source tables (schema/erasure SOURCE_ERASURE, as in PostgreSQL): the identity row becomes the tombstone under
+  // the pseudonym with its personal columns NULL; the person's own rows are re-keyed with personal columns NULL;
+  // a login attempt naming their email (in their tenant) loses its personal columns; a collaboration that targets
+  // them keeps its row with target_user_id NULL. Nothing is deleted.
+  expect(pick(await partitionRows(store, 'raw', `users/dt=${DAY}`), 'user_id', 'email', 'full_name')).toEqual([
+    { user_id: '7', email: 'other.person@example.test', full_name: 'Other Person' },
+    { user_id: t, email: null, full_name: null },
+    { user_id: '220', email: 'someone@example.test', full_name: 'Some One' },
   ]);
-  expect((await partitionRows(store, 'raw', 'users/dt=2026-11-26')).map((r) => r.user_id)).toEqual(['7', '220']);
-  expect(pick(await partitionRows(store, 'raw', `auth_events/dt=${DAY}`), 'event_id', 'user_id', 'ip')).toEqual([
-    { event_id: '2', user_id: '7', ip: '10.0.0.7' },
-    { event_id: '4', user_id: null, ip: '10.0.0.22' },
-  ]);
-  expect((await partitionRows(store, 'raw', `collaboration_events/dt=${DAY}`)).map((r) => r.event_id)).toEqual([
-    '2',
-    '4',
-  ]);
-  expect((await partitionRows(store, 'raw', `sessions/dt=${DAY}`)).map((r) => r.session_id)).toEqual([
-    's2',
-    's3',
-    's4',
+  expect((await partitionRows(store, 'raw', 'users/dt=2026-11-26')).map((r) => r.user_id)).toEqual(['7', t, '220']);
+  expect(
+    pick(await partitionRows(store, 'raw', `auth_events/dt=${DAY}`), 'event_id', 'user_id', 'attempted_email', 'ip'),
+  ).toEqual([
+    { event_id: '1', user_id: t, attempted_email: null, ip: null },
+    { event_id: '2', user_id: '7', attempted_email: 'other.person@example.test', ip: '10.0.0.7' },
+    { event_id: '3', user_id: null, attempted_email: null, ip: null },
+    { event_id: '4', user_id: null, attempted_email: 'nobody@example.test', ip: '10.0.0.22' },
   ]);
   expect(
-    (await objectRows(store, 'archive', 'api_requests/dt=2026-11-20/part-0.parquet')).map((r) => r.request_id),
-  ).toEqual(['2']);
+    pick(
+      await partitionRows(store, 'raw', `collaboration_events/dt=${DAY}`),
+      'event_id',
+      'actor_user_id',
+      'target_user_id',
+    ),
+  ).toEqual([
+    { event_id: '1', actor_user_id: '7', target_user_id: null },
+    { event_id: '2', actor_user_id: '7', target_user_id: '5' },
+    { event_id: '3', actor_user_id: t, target_user_id: '7' },
+    { event_id: '4', actor_user_id: '220', target_user_id: '7' },
+  ]);
+  expect(pick(await partitionRows(store, 'raw', `sessions/dt=${DAY}`), 'session_id', 'user_id')).toEqual([
+    { session_id: 's1', user_id: t },
+    { session_id: 's2', user_id: '7' },
+    { session_id: 's3', user_id: '7' },
+    { session_id: 's4', user_id: '220' },
+  ]);
+  expect(
+    pick(await objectRows(store, 'archive', 'api_requests/dt=2026-11-20/part-0.parquet'), 'request_id', 'user_id'),
+  ).toEqual([
+    { request_id: '1', user_id: t },
+    { request_id: '2', user_id: '7' },
+  ]);
 
-  // Warehouse tables: tokenised subject column, anonymised columns NULL, dimension rows deleted.
-  const t = ERASED.token;
+  // Warehouse tables (WAREHOUSE_ERASURE): the same plan with the pseudonym's decimal string.
   expect(
     pick(await partitionRows(store, 'processed', `fact_user_activities/dt=${DAY}`), 'event_id', 'user_id', 'metadata'),
   ).toEqual([
@@ -480,11 +522,20 @@ async function expectErasedLake(store: ObjectStore, result: ObjectErasureResult)
       'target_user_id',
     ),
   ).toEqual([
-    { event_id: 'c1', user_id: '7', target_user_id: t },
+    { event_id: 'c1', user_id: '7', target_user_id: null },
     { event_id: 'c2', user_id: t, target_user_id: '7' },
     { event_id: 'c3', user_id: '7', target_user_id: '5' },
   ]);
-  expect((await partitionRows(store, 'processed', `dim_users/dt=${DAY}`)).map((r) => r.user_id)).toEqual(['7']);
+  // dim_users: the tombstone (status deleted, deleted at the request time); another account found by the email
+  // loses its personal columns.
+  const dim = await partitionRows(store, 'processed', `dim_users/dt=${DAY}`);
+  expect(pick(dim, 'user_id', 'email', 'full_name', 'status')).toEqual([
+    { user_id: '7', email: 'other.person@example.test', full_name: 'Other Person', status: 'active' },
+    { user_id: t, email: null, full_name: null, status: 'deleted' },
+    { user_id: '23', email: null, full_name: null, status: 'deleted' },
+  ]);
+  expect(new Date(String(dim[1]?.deleted_at)).toISOString()).toBe(ERASED_AT);
+  expect(dim[2]?.deleted_at).toBeNull();
   expect(
     pick(
       await objectRows(
@@ -513,17 +564,17 @@ async function expectErasedLake(store: ObjectStore, result: ObjectErasureResult)
     { event_id: 'r2', user_id: '7' },
   ]);
 
-  expect(result.zones.raw).toMatchObject({ objectsRewritten: 5, rowsDeleted: 7, rowsTokenised: 0, unclassified: [] });
+  expect(result.zones.raw).toMatchObject({ objectsRewritten: 5, rowsDeleted: 0, rowsTokenised: 7, unclassified: [] });
   expect(result.zones.processed).toMatchObject({
     objectsRewritten: 5,
-    rowsDeleted: 2,
-    rowsTokenised: 6,
+    rowsDeleted: 0,
+    rowsTokenised: 8,
     unclassified: [],
   });
   expect(result.zones.archive).toMatchObject({
     objectsRewritten: 2,
-    rowsDeleted: 1,
-    rowsTokenised: 1,
+    rowsDeleted: 0,
+    rowsTokenised: 2,
     unclassified: [],
   });
 }
@@ -744,7 +795,8 @@ describe('erasing lake objects (local fs)', () => {
         ['objects.archive', 0, []],
       ]);
     }
-    // Both changes landed in the shared partitions: each user's rows are tokenised with their own token.
+    // Both changes landed in the shared partitions: each user's own rows carry their own pseudonym, references to
+    // them from the other's rows are cleared.
     expect(
       pick(
         await partitionRows(store, 'processed', `fact_team_collaborations/dt=${DAY}`),
@@ -753,12 +805,21 @@ describe('erasing lake objects (local fs)', () => {
         'target_user_id',
       ),
     ).toEqual([
-      { event_id: 'c1', user_id: OTHER.token, target_user_id: ERASED.token },
-      { event_id: 'c2', user_id: ERASED.token, target_user_id: OTHER.token },
+      { event_id: 'c1', user_id: OTHER.token, target_user_id: null },
+      { event_id: 'c2', user_id: ERASED.token, target_user_id: null },
       { event_id: 'c3', user_id: OTHER.token, target_user_id: '5' },
     ]);
-    expect((await partitionRows(store, 'raw', `users/dt=${DAY}`)).map((r) => r.user_id)).toEqual(['220']);
-    expect((await partitionRows(store, 'raw', `sessions/dt=${DAY}`)).map((r) => r.session_id)).toEqual(['s4']);
+    expect((await partitionRows(store, 'raw', `users/dt=${DAY}`)).map((r) => r.user_id)).toEqual([
+      OTHER.token,
+      ERASED.token,
+      '220',
+    ]);
+    expect((await partitionRows(store, 'raw', `sessions/dt=${DAY}`)).map((r) => r.user_id)).toEqual([
+      ERASED.token,
+      OTHER.token,
+      OTHER.token,
+      '220',
+    ]);
   }
 
   it('two concurrent erasures of users sharing partitions both land (in-process lock)', async () => {
@@ -793,7 +854,11 @@ describe('erasing lake objects (local fs)', () => {
         0, 0, 0,
       ]);
     }
-    expect((await partitionRows(store, 'raw', `users/dt=${DAY}`)).map((r) => r.user_id)).toEqual(['220']);
+    expect((await partitionRows(store, 'raw', `users/dt=${DAY}`)).map((r) => r.user_id)).toEqual([
+      OTHER.token,
+      ERASED.token,
+      '220',
+    ]);
   });
 
   it('rewrites a partition that was mid-swap when listed under its partition lock, never as a plain object', async () => {
@@ -832,7 +897,11 @@ describe('erasing lake objects (local fs)', () => {
     expect(first).toBe(false);
     expect(puts.filter((k) => k.startsWith('raw/users/'))).toEqual([]);
     expect(locks).toContain(lakePartitionLock('raw', `users/dt=${DAY}`));
-    expect((await partitionRows(store, 'raw', `users/dt=${DAY}`)).map((r) => r.user_id)).toEqual(['7', '220']);
+    expect((await partitionRows(store, 'raw', `users/dt=${DAY}`)).map((r) => r.user_id)).toEqual([
+      '7',
+      ERASED.token,
+      '220',
+    ]);
   });
 
   it('stops when aborted, before rewriting anything', async () => {
@@ -868,8 +937,12 @@ describe('erasing lake objects (local fs)', () => {
   it('refuses a malformed subject before touching anything', async () => {
     const store = newStore();
     await expect(
-      eraseUserFromObjects(store, { ...ERASED, token: ERASED.userId }, { lock: createInProcessLock() }),
+      eraseUserFromObjects(store, { ...ERASED, userId: ERASED.token }, { lock: createInProcessLock() }),
     ).rejects.toThrow(/token must differ/);
+    // The token is the pseudonym: a negative integer, never an arbitrary string.
+    await expect(
+      eraseUserFromObjects(store, { ...ERASED, token: 'tok_9f2c1e0b' }, { lock: createInProcessLock() }),
+    ).rejects.toThrow(/token must be the pseudonym/);
     const err = await eraseUserFromObjects(
       store,
       { ...ERASED, userId: '', email: 'not-an-email' },

@@ -14,6 +14,13 @@ const config = loadConfig();
 const ALICE = { tenantId: '1', userId: '10', email: 'alice@example.com' };
 const BOB = { tenantId: '1', userId: '11', email: 'bob@example.com' };
 const OTHER_TENANT = { tenantId: '2', userId: '20', email: 'carol@example.com' };
+const ERASED_AT = '2026-12-01T09:30:00.000Z';
+/** What the saga hands the source erasure: the person, their pseudonym and the request time. */
+const erasure = <S extends { tenantId: string; userId: string; email: string }>(s: S, token: string) => ({
+  ...s,
+  token,
+  erasedAt: ERASED_AT,
+});
 
 beforeAll(async () => {
   db = await createScratchDb('gdpr_subject_test');
@@ -76,34 +83,92 @@ describe('PostgresSubjectStore', () => {
   it('erases the person, keeps others, and is idempotent; the scan sees before and after', async () => {
     const before = await store.scan(ALICE);
     expect(Object.values(before.occurrences).reduce((a, b) => a + b, 0)).toBeGreaterThan(5);
-    const counts = await store.erase(ALICE);
+    const counts = await store.erase(erasure(ALICE, '-1010'));
     expect(counts).toMatchObject({
-      'activity_events.session_id': 1,
+      'users.tombstone': 1,
       activity_events: 1,
       auth_events: 2,
-      'collaboration_events.target_user_id': 1,
-      collaboration_events: 1,
+      collaboration_events: 2,
       team_members: 1,
       sessions: 1,
       users: 1,
     });
-    expect(Object.values(await store.erase(ALICE)).every((n) => n === 0)).toBe(true);
+    expect(Object.values(await store.erase(erasure(ALICE, '-1010'))).every((n) => n === 0)).toBe(true);
     const after = await store.scan(ALICE);
     expect(Object.values(after.occurrences).every((n) => n === 0)).toBe(true);
     expect(after.scanned).toBeGreaterThan(10);
-    // Bob keeps his rows; his activity in Alice's session survives without the link, his mention loses its target.
+    // The identity row is a tombstone under the pseudonym: same tenant, deleted at the request time, no personal data.
+    const tombstone = await db.pool.query(
+      `select tenant_id, email, full_name, phone, city, country, timezone, status, deleted_at, updated_at
+       from users where user_id = -1010`,
+    );
+    expect(tombstone.rows).toEqual([
+      {
+        tenant_id: '1',
+        email: null,
+        full_name: null,
+        phone: null,
+        city: null,
+        country: 'DE',
+        timezone: 'UTC',
+        status: 'deleted',
+        deleted_at: new Date(ERASED_AT),
+        updated_at: new Date(ERASED_AT),
+      },
+    ]);
+    // Alice's own rows carry the pseudonym, with their personal columns NULL.
+    const own = await db.pool.query(
+      `select 'a' || event_id as id, metadata::text as personal from activity_events where user_id = -1010
+       union all select 's' || session_id, coalesce(host(ip), user_agent) from sessions where user_id = -1010
+       union all select 'l' || event_id, coalesce(attempted_email, host(ip), user_agent) from auth_events where user_id = -1010
+       union all select 'm' || team_id, role from team_members where user_id = -1010
+       order by 1`,
+    );
+    expect(own.rows).toEqual([
+      { id: 'a1000', personal: null },
+      { id: 'l2000', personal: null },
+      { id: 'm1', personal: 'lead' },
+      { id: 's100', personal: null },
+    ]);
+    // The failed login that typed her email (in her tenant) stays, without the email and the client.
+    const typed = await db.pool.query(
+      `select user_id, attempted_email, ip, user_agent from auth_events where event_id = 2001`,
+    );
+    expect(typed.rows).toEqual([{ user_id: null, attempted_email: null, ip: null, user_agent: null }]);
+    // Bob keeps his rows; his activity in Alice's session keeps the session (now the pseudonym's), his mention of her
+    // keeps its row without the target, and her mention of him is the pseudonym's.
     const bob = await db.pool.query(`select event_id, session_id from activity_events where user_id = 11 order by 1`);
     expect(bob.rows).toEqual([
-      { event_id: '1001', session_id: null },
+      { event_id: '1001', session_id: '100' },
       { event_id: '1002', session_id: '101' },
     ]);
-    const mention = await db.pool.query(`select target_user_id from collaboration_events where event_id = 3000`);
-    expect(mention.rows).toEqual([{ target_user_id: null }]);
+    const mentions = await db.pool.query(
+      `select event_id, actor_user_id, target_user_id from collaboration_events order by 1`,
+    );
+    expect(mentions.rows).toEqual([
+      { event_id: '3000', actor_user_id: '11', target_user_id: null },
+      { event_id: '3001', actor_user_id: '-1010', target_user_id: '11' },
+    ]);
     expect(await store.lookup(BOB)).toBeDefined();
+    expect(await store.lookup({ tenantId: '1', userId: '-1010' })).toBeUndefined();
+  });
+
+  it('allows empty personal columns only on a tombstone, which holds no personal data', async () => {
+    const insert = (id: number, email: string | null, status: string, deletedAt: string | null) =>
+      db.pool.query(
+        `insert into users values ($1, 1, $2, $3, null, 'DE', null, null, 'UTC', null, $4, '2026-01-01', '2026-01-01', null, $5)`,
+        [id, email, email === null ? null : 'Name', status, deletedAt],
+      );
+    await expect(insert(12, null, 'active', null)).rejects.toThrow(/users_tombstone_without_personal_data/);
+    await expect(insert(-5, 'x@example.com', 'deleted', '2026-01-02')).rejects.toThrow(
+      /users_tombstone_without_personal_data/,
+    );
+    await expect(insert(-6, null, 'active', null)).rejects.toThrow(/users_tombstone_without_personal_data/);
+    await expect(store.erase(erasure(BOB, '42'))).rejects.toThrow(/pseudonym/);
   });
 
   it('refuses to erase a user under legal hold', async () => {
-    await expect(store.erase(OTHER_TENANT)).rejects.toThrow(/legal hold/);
+    await expect(store.erase(erasure(OTHER_TENANT, '-2020'))).rejects.toThrow(/legal hold/);
     expect(await store.lookup(OTHER_TENANT)).toBeDefined();
   });
 });

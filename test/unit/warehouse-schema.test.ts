@@ -74,7 +74,10 @@ describe('user_analytics dataset', () => {
     }
     const users = tableByName('dim_users');
     expect(users.primaryKey).toEqual(['user_id']);
-    expect(users.columns.every((c) => c.erasure === 'delete_row')).toBe(true);
+    // Decision (c): the person's dim_users row becomes a tombstone under the pseudonym (schema/erasure), its personal
+    // columns NULL; it is no longer deleted.
+    expect(columnOf(users, 'user_id').erasure).toBe('tokenise');
+    for (const c of users.columns.filter((c) => c.pii)) expect(c.erasure, `dim_users.${c.name}`).toBe('anonymise');
     for (const table of userAnalytics.tables.filter((t) => t.kind === 'fact')) {
       expect(columnOf(table, 'user_id').erasure, table.name).toBe('tokenise');
       for (const c of table.columns.filter((c) => c.pii))
