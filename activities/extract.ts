@@ -3,8 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ErrorType, PlatformError } from '../adapters/errors';
-import { csvToParquet } from '../adapters/parquet';
-import type { ObjectStore, SourceDb } from '../adapters/ports';
+import type { ObjectStore, ParquetWriter, SourceDb } from '../adapters/ports';
 import { SOURCE_TABLES, type SourceTableName } from '../schema/source/tables';
 import { withHeartbeat } from './heartbeat';
 
@@ -32,7 +31,12 @@ export const rawPartitionPrefix = (table: string, date: string) => `${table}/dt=
  * converts it to typed Parquet, and the object store swaps the day's partition atomically, so a retry replaces
  * rather than appends. Heartbeats carry the bytes streamed so far.
  */
-export function createExtractActivities(deps: { source: SourceDb; store: ObjectStore; scratchDir?: string }) {
+export function createExtractActivities(deps: {
+  source: SourceDb;
+  store: ObjectStore;
+  parquet: ParquetWriter;
+  scratchDir?: string;
+}) {
   async function extractOne(input: ExtractTableInput, report: (details: unknown) => void): Promise<ExtractTableResult> {
     const spec = SOURCE_TABLES.find((t) => t.name === input.table);
     if (!spec) throw new PlatformError(ErrorType.InvalidInput, `unknown source table ${JSON.stringify(input.table)}`);
@@ -52,7 +56,7 @@ export function createExtractActivities(deps: { source: SourceDb; store: ObjectS
       report({ stage: 'parquet', rows: result.rows });
       const parquet = path.join(dir, 'part-0.parquet');
       const columns = spec.columns.map((name, i) => ({ name, pgType: result.columnTypes[i] ?? 'text' }));
-      const rows = await csvToParquet(csv, columns, parquet);
+      const rows = await deps.parquet.fromCsv(csv, columns, parquet);
       if (rows !== result.rows) {
         throw new Error(`${spec.name}: COPY sent ${result.rows} rows but the Parquet file holds ${rows}`);
       }

@@ -1,12 +1,19 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { rowsToParquet } from '../adapters/parquet';
-import type { Notifier, ObjectStore, PipelineMetrics, QueryParam, Row, Warehouse } from '../adapters/ports';
+import type {
+  Notifier,
+  ObjectStore,
+  ParquetWriter,
+  PipelineMetrics,
+  QueryParam,
+  Row,
+  Warehouse,
+} from '../adapters/ports';
 import { findTable } from '../schema/warehouse';
 import type { Dataset } from '../schema/warehouse/types';
 import { withHeartbeat } from './heartbeat';
-import { writeRows } from './quality';
+import { writeRunRecord } from './operations-rows';
 
 const DAY_MS = 86_400_000;
 const dayStart = (day: string, offset = 0) => new Date(Date.parse(`${day}T00:00:00Z`) + offset * DAY_MS);
@@ -104,6 +111,7 @@ async function featureAdoption(warehouse: Warehouse, ds: string, day: string): P
  * warehouse, the only place holding the history), record the run in pipeline_runs and audit_log, notify.
  */
 export function createPublishActivities(deps: {
+  parquet: ParquetWriter;
   warehouse: Warehouse;
   store: ObjectStore;
   notifier: Notifier;
@@ -120,7 +128,7 @@ export function createPublishActivities(deps: {
     const dir = await fs.mkdtemp(path.join(deps.scratchDir ?? os.tmpdir(), `${tableName}-`));
     try {
       const file = path.join(dir, 'part-00000.parquet');
-      await rowsToParquet(rows, table, file);
+      await deps.parquet.fromRows(rows, table, file);
       const snapshot = await deps.store.replacePartition('processed', `${tableName}/dt=${date}`, [
         { name: 'part-00000.parquet', path: file },
       ]);
@@ -216,58 +224,27 @@ export function createPublishActivities(deps: {
           { extracted: s.extracted[t] ?? null, loaded: s.loaded[t] ?? null },
         ]),
       );
-      await writeRows(
-        deps,
-        'pipeline_runs',
-        [
-          {
-            workflow_id: run.workflowId,
-            run_id: run.runId,
-            pipeline: run.pipeline,
-            logical_date: run.logicalDate,
-            status: run.status,
-            started_at: run.startedAt,
-            finished_at: run.status === 'running' ? null : now,
-            extract_ms: s.stageMs.extract ?? null,
-            transform_ms: s.stageMs.transform ?? null,
-            load_ms: s.stageMs.load ?? null,
-            quality_ms: s.stageMs.quality ?? null,
-            publish_ms: s.stageMs.publish ?? null,
-            rows_extracted: sum(s.extracted),
-            rows_loaded: sum(s.loaded),
-            row_counts: JSON.stringify(rowCounts),
-            error_type: run.error?.type ?? null,
-            error_message: run.error?.message ?? null,
-          },
-        ],
-        `${run.workflowId}/${run.runId}:pipeline_runs`,
-      );
-      await writeRows(
-        deps,
-        'audit_log',
-        [
-          {
-            audit_id: `${run.workflowId}/${run.runId}:pipeline.run`,
-            event_date: now.slice(0, 10),
-            occurred_at: now,
-            tenant_id: null,
-            actor: `workflow:${run.workflowId}`,
-            actor_type: 'service',
-            action: `pipeline.run.${run.status}`,
-            resource: `${run.pipeline}:${run.logicalDate}`,
-            subject_token: null,
-            outcome: run.status === 'succeeded' ? 'success' : 'failure',
-            workflow_id: run.workflowId,
-            run_id: run.runId,
-            details: JSON.stringify({
-              rowsExtracted: sum(s.extracted),
-              rowsLoaded: sum(s.loaded),
-              error: run.error?.type ?? null,
-            }),
-          },
-        ],
-        `${run.workflowId}/${run.runId}:audit_log`,
-      );
+      await writeRunRecord(deps, {
+        workflowId: run.workflowId,
+        runId: run.runId,
+        pipeline: run.pipeline,
+        logicalDate: run.logicalDate,
+        status: run.status,
+        startedAt: run.startedAt,
+        rowCounts,
+        error: run.error,
+        columns: {
+          extract_ms: s.stageMs.extract ?? null,
+          transform_ms: s.stageMs.transform ?? null,
+          load_ms: s.stageMs.load ?? null,
+          quality_ms: s.stageMs.quality ?? null,
+          publish_ms: s.stageMs.publish ?? null,
+          rows_extracted: sum(s.extracted),
+          rows_loaded: sum(s.loaded),
+        },
+        auditAction: 'pipeline.run',
+        auditDetails: { rowsExtracted: sum(s.extracted), rowsLoaded: sum(s.loaded) },
+      });
       if (run.status === 'succeeded') deps.metrics?.lastSuccess(run.pipeline, new Date(now));
     },
 

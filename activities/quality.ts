@@ -1,12 +1,9 @@
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { rowsToParquet } from '../adapters/parquet';
-import type { ObjectStore, QueryParam, Warehouse } from '../adapters/ports';
+import type { ObjectStore, ParquetWriter, QueryParam, Warehouse } from '../adapters/ports';
 import { checkName, QUALITY_CHECKS, type QualityCheck, type Severity } from '../schema/quality/catalogue';
 import { findTable } from '../schema/warehouse';
 import type { Dataset } from '../schema/warehouse/types';
 import { withHeartbeat } from './heartbeat';
+import { writeRows } from './operations-rows';
 
 export interface QualityCheckResult {
   checkName: string;
@@ -163,6 +160,7 @@ export async function runCheck(
  * retry overwrites), and returns the results. It never fails the run itself: the workflow reads the severities.
  */
 export function createQualityActivities(deps: {
+  parquet: ParquetWriter;
   warehouse: Warehouse;
   store: ObjectStore;
   dataset: Dataset;
@@ -199,31 +197,6 @@ export function createQualityActivities(deps: {
       });
     },
   };
-}
-
-/** Upserts activity-computed rows into a keyed table through Parquet + MERGE (the load path Spark output takes). */
-export async function writeRows(
-  deps: { warehouse: Warehouse; dataset: Dataset; scratchDir?: string; store: ObjectStore },
-  tableName: string,
-  rows: Record<string, unknown>[],
-  jobKey: string,
-): Promise<void> {
-  const table = findTable(deps.dataset, tableName);
-  const dir = await fs.mkdtemp(path.join(deps.scratchDir ?? os.tmpdir(), `${tableName}-`));
-  try {
-    const file = path.join(dir, 'rows.parquet');
-    await rowsToParquet(rows, table, file);
-    const key = `_activity/${tableName}/${jobKey.replace(/[^A-Za-z0-9_.=-]+/g, '_')}.parquet`;
-    await deps.store.putFile('processed', key, file);
-    await deps.warehouse.mergeDimension({
-      dataset: deps.dataset,
-      table: tableName,
-      parquetFiles: [deps.store.uri('processed', key)],
-      jobKey,
-    });
-  } finally {
-    await fs.rm(dir, { recursive: true, force: true });
-  }
 }
 
 export type QualityActivities = ReturnType<typeof createQualityActivities>;

@@ -3,6 +3,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import type { Table } from '../schema/warehouse/types';
 import { DUCKDB_TYPES } from './warehouse/duckdb';
 import { ErrorType, PlatformError } from './errors';
+import type { ParquetWriter } from './ports';
 
 /** PostgreSQL type (information_schema data_type) → DuckDB type of the Parquet column. */
 const PG_TO_DUCKDB: Record<string, string> = {
@@ -94,3 +95,6 @@ export async function rowsToParquet(rows: Record<string, unknown>[], table: Tabl
     await fs.rm(jsonFile, { force: true });
   }
 }
+
+/** The ParquetWriter port over DuckDB (one in-memory instance per file). */
+export const duckdbParquetWriter: ParquetWriter = { fromCsv: csvToParquet, fromRows: rowsToParquet };

@@ -3,7 +3,7 @@
  * implementation (local or gcp). Signatures grow issue by issue; every implementation passes one contract suite.
  */
 import type { ErasureSubject, TableErasure } from '../schema/erasure';
-import type { ColumnType, Dataset } from '../schema/warehouse/types';
+import type { ColumnType, Dataset, Table } from '../schema/warehouse/types';
 
 /** Result of a cheap liveness probe; `detail` is a short human-readable fact (version, address). */
 export interface Probe {
@@ -509,4 +509,18 @@ export interface Adapters extends Closeable {
   subjects: SubjectStore;
   cache: SubjectCache;
   notifications: NotificationLog;
+}
+
+/**
+ * Writes the Parquet files activities hand to the object store and the warehouse (the raw zone's extracts, activity-
+ * computed tables). Local files in, local files out; implemented over DuckDB (adapters/parquet.ts) on every platform.
+ */
+export interface ParquetWriter {
+  /**
+   * Converts PostgreSQL COPY CSV (unquoted empty = NULL) into one Parquet file typed by the PostgreSQL column types;
+   * returns the row count the file holds.
+   */
+  fromCsv(csvFile: string, columns: { name: string; pgType: string }[], parquetFile: string): Promise<number>;
+  /** Writes JSON-safe rows as one Parquet file typed by a warehouse table (every column; unknown keys refused). */
+  fromRows(rows: Record<string, unknown>[], table: Table, parquetFile: string): Promise<void>;
 }

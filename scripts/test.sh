@@ -5,8 +5,8 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 start=$SECONDS
 bash scripts/bootstrap.sh --emulators
-step "lint (eslint + prettier, ruff + mypy)"
-npx eslint . && npx prettier --check . >/dev/null && bash scripts/lint-py.sh
+step "lint (eslint + prettier, layering, ruff + mypy)"
+npx eslint . && npx prettier --check . >/dev/null && npm run -s lint:deps && bash scripts/lint-py.sh
 step "type check"
 npx tsc --noEmit -p tsconfig.json
 step "vitest"

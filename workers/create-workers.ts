@@ -4,6 +4,7 @@ import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/w
 import { createExtractActivities } from '../activities/extract';
 import { createGdprActivities, DEFAULT_RESIDUAL_POLICY } from '../activities/gdpr';
 import { DuckDbLakeRewriter } from '../adapters/lake/duckdb-rewriter';
+import { duckdbParquetWriter } from '../adapters/parquet';
 import { createBackfillActivities } from '../activities/backfill';
 import { createHealthActivities } from '../activities/health';
 import { configuredDueAt, createSlaActivities, type SlaDeps } from '../activities/sla';
@@ -62,6 +63,8 @@ export function createActivities(
   const dataset = options.dataset ?? userAnalytics;
   const { source, store, warehouse, spark, notifier, subjects, cache, notifications, lock } = adapters;
   const ui = { url: options.uiUrl, namespace: options.namespace };
+  // Parquet files are written locally over DuckDB on every platform.
+  const parquet = duckdbParquetWriter;
   const metrics = options.metrics ?? runtimePipelineMetrics();
   // Describing runs needs no payloads decoded, but the converter keeps the client consistent with the worker's.
   const runs = clientWorkflowRuns(
@@ -74,6 +77,7 @@ export function createActivities(
       warehouse,
       store,
       rewriter: new DuckDbLakeRewriter(),
+      parquet,
       dataset,
       lock,
       residual: { ...DEFAULT_RESIDUAL_POLICY, platform: adapters.platform },
@@ -83,13 +87,14 @@ export function createActivities(
         return Number(ttl?.seconds ?? 0) * 1000 + Math.floor((ttl?.nanos ?? 0) / 1e6);
       },
     }),
-    ...createRetentionActivities({ store, warehouse, bus: adapters.bus, dataset, lock, metrics }),
-    ...createExtractActivities({ source, store }),
+    ...createRetentionActivities({ store, warehouse, bus: adapters.bus, dataset, lock, metrics, parquet }),
+    ...createExtractActivities({ source, store, parquet }),
     ...createTransformActivities({ spark, store }),
     ...createLoadActivities({ store, warehouse, dataset }),
-    ...createQualityActivities({ store, warehouse, dataset, checks: options.qualityChecks }),
+    ...createQualityActivities({ store, warehouse, dataset, parquet, checks: options.qualityChecks }),
     ...createPublishActivities({
       store,
+      parquet,
       warehouse,
       notifier,
       dataset,

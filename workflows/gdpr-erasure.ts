@@ -264,14 +264,8 @@ async function forwardPhase(
   run.complete('erase_source', await untilDone('erase_source', () => forward.gdprEraseSource(erasure)));
   let verification: StoreVerification[] = [];
   for (let round = 1; ; round++) {
-    run.complete(
-      'erase_warehouse',
-      await untilDone('erase_warehouse', () => forward.gdprEraseWarehouse(erasure)),
-    );
-    run.complete(
-      'rewrite_objects',
-      await untilDone('rewrite_objects', () => forward.gdprRewriteObjects(erasure)),
-    );
+    run.complete('erase_warehouse', await untilDone('erase_warehouse', () => forward.gdprEraseWarehouse(erasure)));
+    run.complete('rewrite_objects', await untilDone('rewrite_objects', () => forward.gdprRewriteObjects(erasure)));
     verification = await untilDone('verify', () => forward.gdprVerifyErasure(known));
     const dirty = verification.filter((v) => v.occurrences > 0);
     run.complete('verify', Object.fromEntries(verification.map((v) => [v.store, v.occurrences])));

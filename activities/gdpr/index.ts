@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { LakeRewriter, ObjectStore, SubjectCache, SubjectStore, Warehouse } from '../../adapters/ports';
+import type {
+  LakeRewriter,
+  ObjectStore,
+  ParquetWriter,
+  PartitionLock,
+  SubjectCache,
+  SubjectStore,
+  Warehouse,
+} from '../../adapters/ports';
 import { warehouseReferenceColumns } from '../../schema/erasure';
 import type { Dataset } from '../../schema/warehouse/types';
 import type {
@@ -13,8 +21,7 @@ import type {
 } from '../../workflows/gdpr-contract';
 import { asActivityFailure } from '../failures';
 import { withHeartbeat } from '../heartbeat';
-import { writeRows } from '../quality';
-import type { PartitionLock } from '../../adapters/ports';
+import { writeAuditRow as writeAudit } from '../operations-rows';
 import { eraseUserFromObjects } from './lake-erasure';
 import { scanObjectsForUser } from './lake-scan';
 
@@ -59,6 +66,8 @@ export interface GdprActivityDeps {
   store: ObjectStore;
   /** Rewrites lake Parquet files (DuckDB). */
   rewriter: LakeRewriter;
+  /** Writes the audit rows' Parquet. */
+  parquet: ParquetWriter;
   dataset: Dataset;
   lock: PartitionLock;
   residual?: ResidualPolicy;
@@ -303,45 +312,6 @@ export function createGdprActivities(deps: GdprActivityDeps) {
       );
     },
   };
-}
-
-async function writeAudit(
-  deps: GdprActivityDeps,
-  a: {
-    auditId: string;
-    tenantId: string;
-    action: string;
-    resource: string;
-    subjectToken: string;
-    outcome: 'success' | 'failure' | 'denied';
-    workflowId: string;
-    runId: string;
-    details: Record<string, unknown>;
-  },
-): Promise<void> {
-  const now = new Date().toISOString();
-  await writeRows(
-    deps,
-    'audit_log',
-    [
-      {
-        audit_id: a.auditId,
-        event_date: now.slice(0, 10),
-        occurred_at: now,
-        tenant_id: a.tenantId,
-        actor: `workflow:${a.workflowId}`,
-        actor_type: 'service',
-        action: a.action,
-        resource: a.resource,
-        subject_token: a.subjectToken,
-        outcome: a.outcome,
-        workflow_id: a.workflowId,
-        run_id: a.runId,
-        details: JSON.stringify(a.details),
-      },
-    ],
-    a.auditId,
-  );
 }
 
 /**

@@ -4,8 +4,13 @@ import type { EventBus, ObjectStore, PartitionLock, PipelineMetrics, Warehouse }
 import { dayStart, retentionCutoff } from '../../schema/retention/days';
 import { RETENTION_POLICY, type RetentionPolicy } from '../../schema/retention/policy';
 import type { Dataset } from '../../schema/warehouse/types';
-import type { ExecutionStage, RetentionTarget, StageExecution } from '../../workflows/retention-contract';
-import { writeRows } from '../quality';
+import {
+  RETENTION_PIPELINE,
+  type ExecutionStage,
+  type RetentionTarget,
+  type StageExecution,
+} from '../../workflows/retention-contract';
+import { writeRunRecord, type OperationsRowsDeps } from '../operations-rows';
 import { executeStage, isCheckpoint, type Checkpoint } from './execute';
 import { decodePlan, encodePlan, PLAN_VERSION, planKeyOf, summarisePlan, type RetentionPlan } from './plan';
 import { planItems, type LakeListings } from './planner';
@@ -72,18 +77,20 @@ const sum = (targets: RetentionTarget[], field: 'objects' | 'rows' | 'entries') 
  * warehouse and the event streams, write the plan as one document, execute it stage by stage with checkpoints, and
  * record the run. Only ports: the same code archives to a directory or a GCS bucket, deletes from DuckDB or BigQuery.
  */
-export function createRetentionActivities(deps: {
-  store: ObjectStore;
-  warehouse: Warehouse;
-  bus: EventBus;
-  dataset: Dataset;
-  lock: PartitionLock;
-  /** @default RETENTION_POLICY */
-  policy?: RetentionPolicy;
-  scratchDir?: string;
-  /** Records the last success (the watchdog's gauge). */
-  metrics?: PipelineMetrics;
-}) {
+export function createRetentionActivities(
+  deps: OperationsRowsDeps & {
+    store: ObjectStore;
+    warehouse: Warehouse;
+    bus: EventBus;
+    dataset: Dataset;
+    lock: PartitionLock;
+    /** @default RETENTION_POLICY */
+    policy?: RetentionPolicy;
+    scratchDir?: string;
+    /** Records the last success (the watchdog's gauge). */
+    metrics?: PipelineMetrics;
+  },
+) {
   const policy = deps.policy ?? RETENTION_POLICY;
 
   const readPlan = async (key: string): Promise<RetentionPlan | undefined> => {
@@ -190,60 +197,24 @@ export function createRetentionActivities(deps: {
         entries: sum(run.executed, 'entries'),
         bytes: run.executed.reduce((s, t) => s + (t.bytes ?? 0), 0),
       };
-      const scratch = {
-        scratchDir: deps.scratchDir,
-        store: deps.store,
-        warehouse: deps.warehouse,
-        dataset: deps.dataset,
-      };
-      await writeRows(
-        scratch,
-        'pipeline_runs',
-        [
-          {
-            workflow_id: run.workflowId,
-            run_id: run.runId,
-            pipeline: 'data-retention', // RETENTION_PIPELINE (workflows/ may lend activities types only)
-            logical_date: run.asOf,
-            status: run.status,
-            started_at: run.startedAt,
-            finished_at: now,
-            row_counts: JSON.stringify(rowCounts),
-            error_type: run.error?.type ?? null,
-            error_message: run.error?.message ?? null,
-          },
-        ],
-        `${run.workflowId}/${run.runId}:pipeline_runs`,
-      );
-      await writeRows(
-        scratch,
-        'audit_log',
-        [
-          {
-            audit_id: `${run.workflowId}/${run.runId}:retention.run`,
-            event_date: now.slice(0, 10),
-            occurred_at: now,
-            tenant_id: null,
-            actor: `workflow:${run.workflowId}`,
-            actor_type: 'service',
-            action: `retention.run.${run.status}`,
-            resource: `data-retention:${run.asOf}`,
-            subject_token: null,
-            outcome: run.status === 'succeeded' ? 'success' : 'failure',
-            workflow_id: run.workflowId,
-            run_id: run.runId,
-            details: JSON.stringify({
-              planKey: run.planKey ?? null,
-              ...totals,
-              recognised: run.recognised,
-              vanished: run.vanished,
-              error: run.error?.type ?? null,
-            }),
-          },
-        ],
-        `${run.workflowId}/${run.runId}:audit_log`,
-      );
-      if (run.status === 'succeeded') deps.metrics?.lastSuccess('data-retention', new Date(now));
+      await writeRunRecord(deps, {
+        workflowId: run.workflowId,
+        runId: run.runId,
+        pipeline: RETENTION_PIPELINE,
+        logicalDate: run.asOf,
+        status: run.status,
+        startedAt: run.startedAt,
+        rowCounts,
+        error: run.error,
+        auditAction: 'retention.run',
+        auditDetails: {
+          planKey: run.planKey ?? null,
+          ...totals,
+          recognised: run.recognised,
+          vanished: run.vanished,
+        },
+      });
+      if (run.status === 'succeeded') deps.metrics?.lastSuccess(RETENTION_PIPELINE, new Date(now));
     },
   };
 }
