@@ -3,7 +3,7 @@
  * Each rule names the README it comes from. Type-only imports count as imports for cycles but are allowed across
  * layers where a README says "types only".
  */
-const PORTS_ONLY = '^adapters/(ports|errors)\\.ts$';
+const PORTS_ONLY = '^adapters/(ports|errors|port-base|[a-z-]+/port)\\.ts$';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

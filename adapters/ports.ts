@@ -2,17 +2,14 @@
  * Ports: the small interfaces activities depend on. Workflows never see them; only workers/ picks the
  * implementation (local or gcp). Signatures grow issue by issue; every implementation passes one contract suite.
  */
-import type { ErasureSubject, TableErasure } from '../schema/erasure';
-import type { ColumnType, Dataset, Table } from '../schema/warehouse/types';
+import type { Table } from '../schema/warehouse/types';
+import type { Closeable, Probe } from './port-base';
+import type { ObjectStore, Zone } from './object-store/port';
+import type { Warehouse } from './warehouse/port';
 
-/** Result of a cheap liveness probe; `detail` is a short human-readable fact (version, address). */
-export interface Probe {
-  detail: string;
-}
-
-export interface Closeable {
-  close(): Promise<void>;
-}
+export type { Closeable, Probe } from './port-base';
+export * from './object-store/port';
+export * from './warehouse/port';
 
 /** What to extract: a whole table (snapshot) or one UTC day of it by a timestamp column. */
 export interface ExtractSpec {
@@ -43,261 +40,6 @@ export interface SourceDb extends Closeable {
     file: string,
     options?: { signal?: AbortSignal; onProgress?: (p: ExtractProgress) => void },
   ): Promise<ExtractResult>;
-}
-
-export const ZONES = ['raw', 'processed', 'archive'] as const;
-export type Zone = (typeof ZONES)[number];
-
-/** One file of a partition written by `ObjectStore.replacePartition`: a plain file name and its content. */
-export type PartitionFile = { name: string } & ({ path: string } | { body: Uint8Array });
-
-/** The partition a reader resolved: the keys of exactly one committed generation (see `ObjectStore.readPartition`). */
-export interface PartitionSnapshot {
-  prefix: string;
-  /** Id of the committed generation (directory swap locally, `_gen=<id>/` on GCS). */
-  generation: string;
-  /** Object keys of the partition's files, sorted; load them with `get`/`download` or hand `uri(...)` to a loader. */
-  keys: string[];
-}
-
-/** One listed object: what retention plans with (sizes for its report, the write time for scratch areas). */
-export interface ObjectInfo {
-  key: string;
-  /** Bytes. */
-  size: number;
-  /** Last write, ISO-8601 UTC (file mtime locally, the object's `updated` on GCS). */
-  updated: string;
-  /**
-   * Opaque version that changes whenever the object is written again (inode + mtime locally, the GCS generation), so a
-   * caller can tell an object was left alone.
-   */
-  version: string;
-}
-
-/**
- * What `moveToArchive` did: `moved` (copied, then deleted), `completed` (an identical copy was already in the archive,
- * only the delete was left: an earlier attempt stopped between the two), `already` (the source is gone and the archive
- * holds the object: an earlier attempt finished).
- */
-export type ArchiveOutcome = 'moved' | 'completed' | 'already';
-
-/**
- * Object storage split into lake zones (directories locally, GCS buckets in production).
- *
- * Keys are `/`-separated relative paths (`raw/<table>/dt=YYYY-MM-DD/part-0.parquet` lives at key
- * `<table>/dt=YYYY-MM-DD/part-0.parquet` in zone `raw`); empty, absolute, `..` or `.`-segment keys are refused with a
- * non-retryable InvalidInput PlatformError. A missing object is a non-retryable NotFound.
- *
- * Partitions (a prefix such as `fact_x/dt=2026-11-27`) are replaced whole by `replacePartition` and read through
- * `readPartition`, never by listing the prefix: the reader protocol is "resolve the committed generation, then read
- * exactly its keys; on NotFound while reading (a newer generation replaced it meanwhile) resolve again".
- */
-export interface ObjectStore extends Closeable {
-  /** Writes, reads back and deletes a probe object in every zone. */
-  ping(): Promise<Probe>;
-  /** Atomic: a reader sees the old object or the whole new one, never part of it. */
-  put(zone: Zone, key: string, body: Uint8Array): Promise<void>;
-  /** Writes only when no object exists at `key` (GCS `ifGenerationMatch=0`); false when one already did. */
-  putIfAbsent(zone: Zone, key: string, body: Uint8Array): Promise<boolean>;
-  /** Streams a local file (large Parquet) into an object; atomic like `put`. */
-  putFile(zone: Zone, key: string, file: string): Promise<void>;
-  get(zone: Zone, key: string): Promise<Uint8Array>;
-  /** Streams an object into a local file (written beside it, then renamed). */
-  download(zone: Zone, key: string, file: string): Promise<void>;
-  /** Keys starting with `prefix` (a plain string prefix, not a glob), sorted; in-flight temp files are not listed. */
-  list(zone: Zone, prefix: string): Promise<string[]>;
-  /** Like `list`, with each object's size, last write time and version. */
-  listObjects(zone: Zone, prefix: string): Promise<ObjectInfo[]>;
-  /** Idempotent: deleting a missing object succeeds. */
-  delete(zone: Zone, key: string): Promise<void>;
-  /** Deletes every key under `prefix` (must be non-empty); returns how many went. */
-  deletePrefix(zone: Zone, prefix: string): Promise<number>;
-  /**
-   * Swaps the whole partition under `prefix` for `files` atomically: a reader (through `readPartition`) sees the old
-   * set or the new set, never a mix. The previous generation is removed once the new one is committed.
-   */
-  replacePartition(zone: Zone, prefix: string, files: PartitionFile[]): Promise<PartitionSnapshot>;
-  /** Resolves the committed generation of a partition; undefined when none was ever written. */
-  readPartition(zone: Zone, prefix: string): Promise<PartitionSnapshot | undefined>;
-  /**
-   * Copies `key` into the archive zone under the same key, then deletes the original. Idempotent, and never copies
-   * twice: an archived copy identical to the source (same size and content checksum) is recognised and only the delete
-   * runs. A missing source whose archived copy exists is `already` done; with neither, a NotFound.
-   */
-  moveToArchive(zone: Exclude<Zone, 'archive'>, key: string): Promise<ArchiveOutcome>;
-  /**
-   * Where a Warehouse or Spark job on the same platform reads the object: an absolute file path locally,
-   * `gs://bucket/key` on GCS.
-   */
-  uri(zone: Zone, key: string): string;
-  /** The object's own file when the zone is a directory on this machine; undefined for remote stores (GCS). */
-  localPath(zone: Zone, key: string): string | undefined;
-  /**
-   * Every key of a zone, with its committed partitions resolved: which keys belong to which partition's current
-   * generation, which are the store's own commit markers (never data), and which partitions were being swapped while
-   * listed. Store-private names (`_SUCCESS`, `_MANIFEST`, `_gen=`) stay behind this call.
-   */
-  inventory(zone: Zone): Promise<ZoneInventory>;
-}
-
-/** A zone as `ObjectStore.inventory` found it. */
-export interface ZoneInventory {
-  zone: Zone;
-  keys: string[];
-  /** Committed (managed) partitions by prefix. */
-  partitions: Map<string, PartitionSnapshot>;
-  /** Key of a committed generation → its partition prefix. */
-  partitionOf: Map<string, string>;
-  /**
-   * Partition prefixes whose commit marker was listed but that did not resolve (a concurrent rewrite was swapping
-   * them): their keys belong to the partition all the same and are rewritten under its lock, never as plain objects.
-   */
-  unresolved: Set<string>;
-  /** The store's commit markers of managed partitions (file names and generation ids only, never data). */
-  markers: Set<string>;
-}
-
-/**
- * Rewrites local Parquet files for GDPR erasure (DuckDB locally and on GCP: the files are local copies). Rows follow
- * a table's erasure rule (schema/erasure) for one person; nothing is ever read into JS memory.
- */
-export interface LakeRewriter extends Closeable {
-  /** Of `files` (one table's), those holding rows `rule` would change. A file that fails alone is an InvalidInput. */
-  filesToChange(files: string[], rule: TableErasure, subject: ErasureSubject): Promise<string[]>;
-  /**
-   * Writes `input` with the rule applied to `output` (same columns, types and row order; checked after writing).
-   * `changed: false` (and nothing written) when no row needed a change.
-   */
-  rewrite(
-    input: string,
-    output: string,
-    rule: TableErasure,
-    subject: ErasureSubject,
-  ): Promise<{ changed: boolean; deleted: number; updated: number }>;
-  /** Occurrences of the identifiers per file, in every text or integer column (the completeness scan). */
-  occurrences(files: string[], search: IdentifierSearch): Promise<Map<string, number>>;
-}
-
-/** What the completeness scan looks for in Parquet columns (see activities/gdpr/identifier-matcher.ts). */
-export interface IdentifierSearch {
-  userId: string;
-  /** Lower-cased. */
-  email?: string;
-  /** The id is long or not numeric: match it as a whole token anywhere. */
-  distinctive: boolean;
-  /** RE2 pattern of an occurrence of the id in text. */
-  idPattern: string;
-  /** RE2 pattern (case-insensitive) of column names that name a person; a short id must equal their whole value. */
-  personColumnPattern: string;
-}
-
-/**
- * A query parameter: a plain value (string → STRING, integer number/bigint → INT64, other number → FLOAT64,
- * boolean → BOOL, Date → TIMESTAMP) or an explicitly typed one, needed for DATE/NUMERIC/JSON and for NULL.
- */
-export type QueryParam =
-  | string
-  | number
-  | bigint
-  | boolean
-  | Date
-  | { type: ColumnType; value: string | number | bigint | boolean | Date | null };
-
-export interface QueryOptions {
-  /**
-   * Allow statements other than SELECT/WITH/DESCRIBE/SHOW (DML, DDL). Read-only is the default so a report query
-   * cannot change data by accident. @default false
-   */
-  write?: boolean;
-  /**
-   * Dataset that unqualified table names resolve to (BigQuery `defaultDataset`, DuckDB `search_path`), so
-   * `select … from fact_auth_events` works as well as `user_analytics.fact_auth_events`. Ignored while the dataset
-   * does not exist yet. @default none: names must be qualified
-   */
-  defaultDataset?: string;
-}
-
-/**
- * Rows come back as plain JSON-safe objects, identical across adapters: INT64 → number (string past 2^53),
- * NUMERIC → string, DATE → 'YYYY-MM-DD', TIMESTAMP → ISO-8601 UTC string, JSON → string.
- */
-export type Row = Record<string, string | number | boolean | null>;
-
-/** Which dataset, table and load a partition replace or dimension merge is about. */
-export interface LoadRequest {
-  dataset: Dataset;
-  table: string;
-  /** Parquet files from `ObjectStore.uri(...)` of the same platform; columns must match the table's schema. */
-  parquetFiles: string[];
-  /**
-   * Deterministic key of this load (e.g. `user-analytics-daily:2026-11-27:fact_user_activities`); a retried
-   * activity passes the same key, so BigQuery finds its earlier job instead of loading twice.
-   */
-  jobKey: string;
-}
-export interface PartitionLoadRequest extends LoadRequest {
-  /** The day to replace, `YYYY-MM-DD`; every row's partition column must equal it. */
-  date: string;
-}
-export interface LoadResult {
-  table: string;
-  /** Rows in the partition (replace) or the table (merge) after the load. */
-  rows: number;
-  /** Provider job ids that did the work (BigQuery), for the run's details. */
-  jobIds: string[];
-}
-
-export interface EraseRequest {
-  dataset: Dataset;
-  /**
-   * The person: ids, email (matched within the tenant), the pseudonym `token` written into `tokenise` references (a
-   * negative bigint in decimal, derived by the saga from its random `uuid4()` token: never from the user id, so
-   * nobody can recompute it) and `erasedAt`, the tombstone's deletion time.
-   */
-  subject: ErasureSubject;
-  /** The rules per table. @default WAREHOUSE_ERASURE (schema/erasure); tables without a rule are skipped */
-  rules?: readonly TableErasure[];
-  /** Restrict to these tables; every table of the dataset by default. */
-  tables?: string[];
-}
-export interface EraseTableResult {
-  table: string;
-  action: 'delete_row' | 'update' | 'skip';
-  /** Rows the plan changed (rows that concerned the user before the erasure). */
-  affected: number;
-  /** Rows the plan would still change afterwards (0 unless something failed). */
-  remaining: number;
-}
-
-export interface TableStats {
-  table: string;
-  rows: number;
-  /** Stored bytes where the engine reports them (BigQuery); undefined for DuckDB. */
-  bytes?: number;
-}
-export interface PartitionStats extends TableStats {
-  date: string;
-}
-
-/**
- * The analytical warehouse (DuckDB locally, BigQuery in production). Every identifier (table, column) is resolved
- * against the `Dataset` before it reaches SQL; a bad date, an unknown table or column, or Parquet whose columns do
- * not match the schema is refused with a non-retryable PlatformError naming the value, and nothing changes.
- */
-export interface Warehouse extends Closeable {
-  ping(): Promise<Probe>;
-  /** Creates the dataset and any missing table, adds missing NULLABLE columns; idempotent. */
-  ensureDataset(dataset: Dataset): Promise<void>;
-  /** Replaces exactly one day's partition of a partitioned table with the files' rows, atomically. */
-  replacePartition(request: PartitionLoadRequest): Promise<LoadResult>;
-  /** Upserts a dimension from the files: MERGE on the table's primary key (source keys must be unique). */
-  mergeDimension(request: LoadRequest): Promise<LoadResult>;
-  /** Runs one parameterised statement; values only ever travel as `@name` parameters. */
-  query(sql: string, params?: Record<string, QueryParam>, options?: QueryOptions): Promise<Row[]>;
-  /** Deletes or anonymises/tokenises one user's rows per the schema's erasure rules; idempotent. */
-  eraseUser(request: EraseRequest): Promise<EraseTableResult[]>;
-  tableStats(dataset: Dataset, table: string): Promise<TableStats>;
-  partitionStats(dataset: Dataset, table: string, date: string): Promise<PartitionStats>;
 }
 
 /** Runs a Spark job to completion (spark-submit locally, Dataproc in production). */
@@ -485,7 +227,7 @@ export type PartitionLock = <T>(
 
 /**
  * The lock resource of one lake partition (`users/dt=2026-11-27` in a zone). Everything that rewrites or removes a
- * partition as a whole takes it: the GDPR lake rewrite (activities/gdpr/objects.ts) and retention's archive and
+ * partition as a whole takes it: the GDPR lake rewrite (activities/gdpr/lake-erasure.ts) and retention's archive and
  * delete (activities/retention), so neither undoes the other's work. The name is shared by every worker version
  * that runs at once (a rolling deploy): do not change it.
  */
