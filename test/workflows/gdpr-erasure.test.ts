@@ -16,7 +16,7 @@ import {
 } from '../../workflows/gdpr-contract';
 import { FailureType } from '../../schema/failure-types';
 import { until } from '../helpers/until';
-import { createWorkflowTestEnv, type WorkflowTestEnv } from './workflow-env';
+import { createWorkflowTestEnv, recording, type WorkflowTestEnv } from './workflow-env';
 
 /**
  * The erasure saga's branches with stubbed activities: compensation before the point of no return (a failed step, a
@@ -32,15 +32,13 @@ afterAll(async () => {
 });
 
 type Stubs = Partial<GdprActivities> & Pick<PublishActivities, 'notify'>;
-type Call = [name: string, args: unknown[]];
 const returns =
   <T>(value: T) =>
   (): Promise<T> =>
     Promise.resolve(value);
 
 /** Stub activities that record their calls; each step succeeds unless overridden. */
-function stubs(overrides: Partial<Stubs> = {}): { activities: Stubs; calls: Call[]; names: () => string[] } {
-  const calls: Call[] = [];
+function stubs(overrides: Partial<Stubs> = {}) {
   const certificate = { certificateId: 'cert-1' } as ErasureCertificate;
   const base: Stubs = {
     gdprLookupSubject: returns({ found: true, status: 'active', email: 'p@example.com', legalHolds: [] }),
@@ -55,17 +53,7 @@ function stubs(overrides: Partial<Stubs> = {}): { activities: Stubs; calls: Call
     gdprRecordOutcome: returns(undefined),
     notify: returns(undefined),
   };
-  const all = { ...base, ...overrides };
-  const activities = Object.fromEntries(
-    Object.entries(all).map(([name, fn]) => [
-      name,
-      (...args: unknown[]) => {
-        calls.push([name, args]);
-        return (fn as (...a: unknown[]) => Promise<unknown>)(...args);
-      },
-    ]),
-  ) as Stubs;
-  return { activities, calls, names: () => calls.map(([n]) => n) };
+  return recording({ ...base, ...overrides });
 }
 
 /** `er_` and 26 base32 characters, like the API's. */

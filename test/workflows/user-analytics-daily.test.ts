@@ -13,7 +13,7 @@ import { FailureType } from '../../schema/failure-types';
 import { SOURCE_TABLES } from '../../schema/source/tables';
 import { stagesQuery } from '../../workflows/queries';
 import type { DailyRunSummary } from '../../workflows/user-analytics-daily';
-import { createWorkflowTestEnv, type WorkflowTestEnv } from './workflow-env';
+import { createWorkflowTestEnv, recording, type WorkflowTestEnv } from './workflow-env';
 
 /**
  * userAnalyticsDaily's failure paths with stubbed activities: a failed Spark job (resources released, the failure
@@ -35,7 +35,6 @@ type Stubs = ExtractActivities &
   QualityActivities &
   Pick<PublishActivities, 'publishReporting' | 'recordPipelineRun' | 'notify'> &
   Pick<SlaActivities, 'pipelineSla' | 'notifySlaMiss'>;
-type Call = [name: string, args: unknown[]];
 
 const passed = (checkName: string): QualityCheckResult => ({
   checkName,
@@ -56,7 +55,6 @@ const extracted = (i: { table: string; date: string }): ExtractTableResult => ({
 });
 
 function stubs(overrides: Partial<Stubs> = {}) {
-  const calls: Call[] = [];
   const base: Stubs = {
     extractTable: (i) => Promise.resolve(extracted(i)),
     runDailyTransform: () =>
@@ -71,18 +69,7 @@ function stubs(overrides: Partial<Stubs> = {}) {
     pipelineSla: () => Promise.resolve({ dueAt: null }),
     notifySlaMiss: () => Promise.resolve({ sent: true }),
   };
-  const all = { ...base, ...overrides };
-  const activities = Object.fromEntries(
-    Object.entries(all).map(([name, fn]) => [
-      name,
-      (...args: unknown[]) => {
-        calls.push([name, args]);
-        return (fn as (...a: unknown[]) => Promise<unknown>)(...args);
-      },
-    ]),
-  );
-  const argsOf = <T>(name: string) => calls.filter(([n]) => n === name).map(([, a]) => a[0] as T);
-  return { activities, calls, names: () => calls.map(([n]) => n), argsOf };
+  return recording({ ...base, ...overrides });
 }
 
 const DAY = '2026-11-27';

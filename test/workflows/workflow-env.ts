@@ -52,3 +52,25 @@ export async function createWorkflowTestEnv(): Promise<WorkflowTestEnv> {
     },
   };
 }
+
+/** One recorded activity call: the activity's name and its arguments. */
+export type Call = [name: string, args: unknown[]];
+
+/**
+ * Wraps stub activities so that every call is recorded in order before the stub runs. `names()` lists the activities
+ * called, `argsOf(name)` the first argument of each call to one of them.
+ */
+export function recording<S extends Record<string, unknown>>(stubs: S) {
+  const calls: Call[] = [];
+  const activities = Object.fromEntries(
+    Object.entries(stubs).map(([name, fn]) => [
+      name,
+      (...args: unknown[]) => {
+        calls.push([name, args]);
+        return (fn as (...a: unknown[]) => Promise<unknown>)(...args);
+      },
+    ]),
+  ) as S;
+  const argsOf = <T>(name: string) => calls.filter(([n]) => n === name).map(([, a]) => a[0] as T);
+  return { activities, calls, names: () => calls.map(([n]) => n), argsOf };
+}
