@@ -91,9 +91,85 @@ export interface StreamBacklog {
   bytes: number;
 }
 
+/** A message to publish: opaque bytes (the producer's serialized event) plus string attributes. */
+export interface OutgoingMessage {
+  data: Buffer;
+  /**
+   * Routing and erasure hints, never the event itself: `tenant_id`, `user_id` (so GDPR purges find a person's pending
+   * entries without parsing them), `event_type`. Names: lower_snake_case; values: at most 1 KiB each.
+   */
+  attributes?: Record<string, string>;
+}
+
+/** One delivered message. */
+export interface BusMessage {
+  /**
+   * The bus's id of the message (Redis entry id `<ms>-<seq>`, Pub/Sub message id); the same on every redelivery of
+   * that message, different for a second publish of the same bytes.
+   */
+  id: string;
+  data: Buffer;
+  attributes: Record<string, string>;
+  /** When the bus accepted the message. */
+  publishedAt: Date;
+  /** 1 on first delivery, more when redelivered (a consumer crashed or failed to ack in time). */
+  deliveryAttempt: number;
+}
+
+/** A message the consumer refused, kept with the reason and the original bytes. */
+export interface DeadLetterInput {
+  /** The original bytes, exactly as received (they may not even be UTF-8). */
+  data: Buffer;
+  attributes?: Record<string, string>;
+  /** Machine-readable reason (`malformed_json`, `invalid_envelope`, `unknown_type`, …). */
+  reason: string;
+  /** Human-readable detail (the validation error), at most 2 KiB. */
+  detail: string;
+  /** The bus id of the refused message on its source stream. */
+  sourceId: string;
+}
+export interface DeadLetter extends DeadLetterInput {
+  /** Id of the dead-letter entry itself (what `removeDeadLetters` takes). */
+  id: string;
+  attributes: Record<string, string>;
+  /** The stream the message was refused from. */
+  sourceStream: string;
+  deadLetteredAt: Date;
+}
+
+/** A consumer group's reading position on one stream, for one named consumer. */
+export interface EventSubscription extends Closeable {
+  /**
+   * Up to `max` messages. First the messages delivered earlier to this consumer name and never acknowledged (what a
+   * crashed predecessor left), then new ones; waits up to `waitMs` when there is nothing. Order within a stream is
+   * publication order on Redis; Pub/Sub does not order.
+   */
+  pull(max: number, waitMs: number): Promise<BusMessage[]>;
+  /** Acknowledges delivered messages (idempotent: acking twice, or an unknown id, is not an error). */
+  ack(ids: readonly string[]): Promise<void>;
+  /**
+   * Messages of the stream the group has not acknowledged yet (never delivered plus pending), or undefined when the
+   * bus cannot tell cheaply (Pub/Sub: Cloud Monitoring's num_undelivered_messages, not the data plane).
+   */
+  backlog(): Promise<number | undefined>;
+}
+
 /** Durable event streams (Redis Streams locally, Pub/Sub in production). */
 export interface EventBus extends Closeable {
   ping(): Promise<Probe>;
+  /** Appends messages to `stream`, in order; returns their bus ids. */
+  publish(stream: string, messages: readonly OutgoingMessage[]): Promise<string[]>;
+  /**
+   * Reads `stream` as consumer `consumer` of consumer group `group`. The group is created when missing and then
+   * starts at the beginning of the stream, so nothing published before the first consumer started is skipped.
+   */
+  subscribe(stream: string, group: string, consumer: string): Promise<EventSubscription>;
+  /** Records refused messages of `stream` in its dead-letter stream (`<stream>:dlq`, `<topic>-dlq` on Pub/Sub). */
+  deadLetter(stream: string, letters: readonly DeadLetterInput[]): Promise<void>;
+  /** Dead letters of `stream`, oldest first, optionally only those recorded at or after `since`. */
+  listDeadLetters(stream: string, options: { since?: Date; limit: number }): Promise<DeadLetter[]>;
+  /** Removes dead letters by id (after a replay); returns how many went. */
+  removeDeadLetters(stream: string, ids: readonly string[]): Promise<number>;
   /**
    * Per stream whose name matches `pattern` (a literal name, or a prefix ending in `*`, e.g. `events:*`), the entries
    * older than `before` (entry ids below `<before ms>-0`); streams with none are left out. A malformed pattern is a
