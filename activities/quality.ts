@@ -125,6 +125,31 @@ export async function runCheck(
         metadata: { newest: String(newest) },
       };
     }
+    case 'stream_reconciliation': {
+      const fact = findTable(dataset, check.factTable);
+      if (!p || !fact.partitionColumn) throw new Error(`stream_reconciliation compares partitioned tables`);
+      const streamRows = await warehouse.query(
+        `select count(*) as windows, coalesce(sum(${check.measure}), 0) as n from ${ref}
+         where ${p} = @d${check.where ? ` and ${check.where}` : ''}`,
+        params,
+      );
+      const windows = Number(streamRows[0]?.windows ?? 0);
+      const streamed = Number(streamRows[0]?.n ?? 0);
+      const batch = await count(
+        `select count(*) as n from ${dataset.name}.${fact.name}
+         where ${fact.partitionColumn} = @d${check.factWhere ? ` and ${check.factWhere}` : ''}`,
+      );
+      if (windows === 0) {
+        return { ...base, passed: true, observedValue: 0, expectedValue: 'skipped: no stream windows that day' };
+      }
+      return {
+        ...base,
+        passed: streamed === batch,
+        observedValue: streamed,
+        expectedValue: `= ${batch} (${fact.name}${check.factWhere ? ` where ${check.factWhere}` : ''})`,
+        metadata: { windows, batch, difference: streamed - batch },
+      };
+    }
     case 'volume_anomaly': {
       if (!p) throw new Error(`volume_anomaly needs a partitioned table, ${table.name} is not`);
       const today = await count(`select count(*) as n from ${ref} where ${p} = @d`);

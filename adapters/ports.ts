@@ -6,6 +6,7 @@ import type { Table } from '../schema/warehouse/types';
 import type { Closeable, Probe } from './port-base';
 import type { ObjectStore, Zone } from './object-store/port';
 import type { Warehouse } from './warehouse/port';
+import type { AcceptedEvent, BatchOutput, Incident, ProcessorSnapshot } from '../streaming/types';
 
 export type { Closeable, Probe } from './port-base';
 export * from './object-store/port';
@@ -160,8 +161,10 @@ export interface EventBus extends Closeable {
   /** Appends messages to `stream`, in order; returns their bus ids. */
   publish(stream: string, messages: readonly OutgoingMessage[]): Promise<string[]>;
   /**
-   * Reads `stream` as consumer `consumer` of consumer group `group`. The group is created when missing and then
-   * starts at the beginning of the stream, so nothing published before the first consumer started is skipped.
+   * Reads `stream` as consumer `consumer` of consumer group `group`. On Redis the group is created when missing and
+   * starts at the beginning of the stream, so nothing published before the first consumer started is skipped; on
+   * Pub/Sub the group is a subscription, which receives only what is published after it exists (Terraform creates it
+   * with the topic; `createMissing` creates it on first subscribe, for the emulator).
    */
   subscribe(stream: string, group: string, consumer: string): Promise<EventSubscription>;
   /** Records refused messages of `stream` in its dead-letter stream (`<stream>:dlq`, `<topic>-dlq` on Pub/Sub). */
@@ -327,6 +330,7 @@ export interface Adapters extends Closeable {
   subjects: SubjectStore;
   cache: SubjectCache;
   notifications: NotificationLog;
+  streams: StreamStore;
 }
 
 /**
@@ -341,4 +345,81 @@ export interface ParquetWriter {
   fromCsv(csvFile: string, columns: { name: string; pgType: string }[], parquetFile: string): Promise<number>;
   /** Writes JSON-safe rows as one Parquet file typed by a warehouse table (every column; unknown keys refused). */
   fromRows(rows: Record<string, unknown>[], table: Table, parquetFile: string): Promise<void>;
+}
+
+/** A consumer shard's durable position and counters (the stream store's checkpoint row). */
+export interface StreamCheckpoint {
+  shard: string;
+  /** Event-time watermark (ISO); windows ending at or before it are closed. */
+  watermark?: string;
+  batches: number;
+  received: number;
+  processed: number;
+  deadLettered: number;
+  duplicates: number;
+  redeliveries: number;
+  /** Change version up to which window rows were projected into the warehouse. */
+  projectedVersion: number;
+  lastProjectedAt?: string;
+  updatedAt: string;
+}
+
+/** Window rows (and incidents) changed since a projection mark, as warehouse rows of their stream table. */
+export interface StreamChanges {
+  /** Table name → full rows (warehouse columns only), keyed by the table's primary key. */
+  tables: Record<string, Record<string, unknown>[]>;
+  /** The highest change version included (the next mark). */
+  version: number;
+}
+
+/**
+ * The stream consumers' state store (PostgreSQL schema `stream`; Cloud SQL on gcp): every micro-batch is committed
+ * in one transaction (raw events, window increments, sessions, incidents, counters), so a batch redelivered after a
+ * crash is recognised and changes nothing. Rows belong to one shard (tenants are sharded), so shards never contend.
+ */
+export interface StreamStore extends Closeable {
+  ping(): Promise<Probe>;
+  /** What a restarted consumer of `shard` is rebuilt from: its checkpoint and its recent committed events. */
+  load(
+    shard: string,
+    horizonMs: number,
+  ): Promise<{ checkpoint?: StreamCheckpoint; snapshot: ProcessorSnapshot; refusedIds: Set<string> }>;
+  /** Commits one batch's output atomically; returns the new checkpoint. */
+  commit(shard: string, output: BatchOutput): Promise<StreamCheckpoint>;
+  /**
+   * Rows of `shard` changed since they were last projected: windows that ended at or before `closedBefore` (an open
+   * window is projected once it closes, and again after each late correction) and every incident.
+   */
+  changesSince(shard: string, closedBefore: string): Promise<StreamChanges>;
+  /**
+   * Records that the warehouse holds the rows `changesSince(shard, closedBefore)` returned up to `version`; a row
+   * changed again since then keeps its newer version and is projected next time.
+   */
+  markProjected(shard: string, version: number, closedBefore: string): Promise<void>;
+  /** Incidents of `shard` not yet notified. */
+  unnotifiedIncidents(shard: string): Promise<Incident[]>;
+  markNotified(incidentIds: readonly string[], at: Date): Promise<void>;
+  /** Every shard's checkpoint. */
+  checkpoints(): Promise<StreamCheckpoint[]>;
+  /** Dead-lettered messages per shard and reason since `since` (a UTC day), from the committed counters. */
+  deadLetterCounts(since: string): Promise<{ shard: string; reason: string; messages: number }[]>;
+  /**
+   * The shard's committed batches not yet archived whose events all happened before `before`, from the first such
+   * batch on, in order (at most `maxBatches`). The same first batch always starts the range, so an archive file named
+   * by it is rewritten, never duplicated, when a retry finds more batches.
+   */
+  unarchived(shard: string, before: string, maxBatches: number): Promise<{ batch: number; events: AcceptedEvent[] }[]>;
+  markArchived(shard: string, batches: readonly number[]): Promise<void>;
+  /** Deletes archived batches whose newest event is before `before` (outside every consumer's horizon). */
+  prune(shard: string, before: string): Promise<number>;
+  /**
+   * GDPR erasure of one person in the state store, in one transaction: their buffered events re-keyed to the
+   * pseudonym `token` with personal payload fields removed, their open sessions re-keyed, incidents naming them
+   * tokenised and cleared (and marked changed, so the warehouse copy is projected again). Idempotent.
+   */
+  erase(subject: SubjectRef & { email: string; token: string }): Promise<Record<string, number>>;
+  /** Independent scan: rows of the state store still naming the person (user id or email). */
+  scan(subject: SubjectRef & { email: string }): Promise<{ scanned: number; occurrences: Record<string, number> }>;
+  /** Live windows for `analytics stream status` and the demo: per table, rows of the last `minutes` minutes. */
+  recentWindows(minutes: number, now: Date): Promise<Record<string, Record<string, unknown>[]>>;
 }

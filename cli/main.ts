@@ -19,6 +19,7 @@ import { registerDbCommands } from './db-commands';
 import { registerApiKeyCommands } from './api-keys';
 import { registerApiCommands } from './gdpr';
 import { registerRetentionCommands } from './retention';
+import { registerStreamCommands } from './stream';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -125,6 +126,7 @@ export function buildProgram(getConfig: () => Config): Command {
   registerRunCommands(program, getConfig);
   registerBackfillCommands(program, getConfig);
   registerRetentionCommands(program, getConfig);
+  registerStreamCommands(program, getConfig);
   registerScheduleCommands(program, getConfig);
   program
     .command('report')

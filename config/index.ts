@@ -33,6 +33,7 @@ interface CommonConfig {
   spark: { master: string; shufflePartitions: number; driverMemory: string };
   secrets: { dir: string; payloadCodecKeys?: string; gdprSubjectKey?: string; uiCodecToken?: string };
   api: { host: string; port: number; publicUrl: string; rateLimitPerMinute: number; bodyLimitBytes: number };
+  stream: { shards: number };
 }
 
 /** `PLATFORM=local`: the embedded stand-ins; no GCP block. */
@@ -155,6 +156,7 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
       rateLimitPerMinute: env.API_RATE_LIMIT_PER_MINUTE,
       bodyLimitBytes: env.API_BODY_LIMIT_BYTES,
     },
+    stream: { shards: env.STREAM_SHARDS },
   };
   if (env.PLATFORM === 'local') return { ...common, platform: 'local', env };
   return {

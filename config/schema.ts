@@ -122,6 +122,11 @@ export const envSchema = z
     API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
     /** Largest accepted request body. @default 16384 */
     API_BODY_LIMIT_BYTES: z.coerce.number().int().min(256).max(10_485_760).default(16_384),
+    /**
+     * Consumer shards of the real-time user events: producers route a tenant to one of them, and one supervised
+     * consumer (workflow `stream-consumer:<n>`) reads each. Changing it re-routes tenants: drain first.
+     */
+    STREAM_SHARDS: z.coerce.number().int().min(1).max(64).default(2),
     /** Public base URL of the API (links in responses, the UI codec endpoint). @default http://API_HOST:API_PORT */
     API_PUBLIC_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
 

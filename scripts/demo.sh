@@ -30,6 +30,12 @@ analytics retention run --as-of "$(date -u +%F)" --dry-run --wait
 step "the watchdog: expected runs of the last 2 days past their deadline (no Composer here, so nothing starts them)"
 analytics watchdog --lookback-days 2
 
+step "real time: the User Module simulated for 20 s (source rows + outbox → Redis Streams → consumers → 1-minute windows)"
+analytics stream start
+analytics app simulate --rate 200 --duration 20 --seed "demo-$(date +%s)" --malformed-share 0.01
+sleep 3 # the consumers commit within a batch or two
+analytics stream status --metrics 5
+
 step "GDPR: the HTTP API (also the Web UI's codec endpoint), an API key, one erasure through the API"
 analytics dev up --api
 keyfile=".data/secrets/demo-api-key"
@@ -57,9 +63,11 @@ Temporal Web UI (the pipeline monitor): $ui
   daily runs:  $ui/namespaces/default/workflows?query=Pipeline%3D%22user-analytics-daily%22
   failed runs: $ui/namespaces/default/workflows?query=ExecutionStatus%3D%22Failed%22
   erasures:    $ui/namespaces/default/workflows?query=Pipeline%3D%22gdpr-erasure%22
+  consumers:   $ui/namespaces/default/workflows?query=Pipeline%3D%22stream-consumer%22  (StreamState, StreamLag, StreamDeadLetters)
   one day:     $ui/namespaces/default/workflows?query=LogicalDate%3D%22$last%22
   watchdog:    $ui/namespaces/default/schedules/pipeline-watchdog
 GDPR API: http://127.0.0.1:${API_PORT:-8080}/openapi.json (key in $keyfile; npx analytics gdpr --help)
 Query the warehouse:  npx analytics warehouse query "select * from user_analytics.rpt_engagement_daily limit 5"
+Real time:  npx analytics app simulate --rate 200 --duration 60 && npx analytics stream status --metrics 5
 The platform keeps running so you can explore it. Stop everything it started with: npm run down
 EOT

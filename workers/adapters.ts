@@ -1,3 +1,4 @@
+import { PostgresStreamStore } from '../adapters/stream-store/postgres';
 import type { Config } from '../config';
 import { dataprocOptionsFrom } from '../config/dataproc';
 import { DuckDbWarehouse } from '../adapters/warehouse/duckdb';
@@ -91,6 +92,7 @@ export function buildAdapters(config: Config, log: Log): Adapters {
   const lockRedis = createRedis(config.redis);
   const notifier = new WebhookNotifier(config.notifyWebhookUrl, log);
   const notifications = new PostgresNotificationLog(config.sourceDb);
+  const streams = new PostgresStreamStore(config.sourceDb);
   return {
     platform: config.platform,
     lock: createRedisLock(lockRedis),
@@ -103,6 +105,7 @@ export function buildAdapters(config: Config, log: Log): Adapters {
     subjects,
     cache,
     notifications,
+    streams,
     async close() {
       await Promise.allSettled([
         source.close(),
@@ -113,6 +116,7 @@ export function buildAdapters(config: Config, log: Log): Adapters {
         subjects.close(),
         cache.close(),
         notifications.close(),
+        streams.close(),
         closeRedis(lockRedis),
       ]);
     },

@@ -13,11 +13,12 @@ import { createPublishActivities } from '../activities/publish';
 import { createQualityActivities } from '../activities/quality';
 import { createRetentionActivities } from '../activities/retention';
 import { createTransformActivities } from '../activities/transform';
+import { createStreamActivities } from '../activities/stream';
 import { userAnalytics } from '../schema/warehouse';
 import type { Dataset } from '../schema/warehouse/types';
 import type { QualityCheck } from '../schema/quality/catalogue';
 import type { Adapters, PipelineMetrics } from '../adapters/ports';
-import { runtimePipelineMetrics } from './pipeline-metrics';
+import { runtimePipelineMetrics, runtimeStreamMetrics } from './pipeline-metrics';
 import { clientWorkflowRuns } from './workflow-runs';
 import { writeWorkflowBundle } from './bundle';
 import { activityFailureInterceptor } from './activity-failures';
@@ -73,6 +74,7 @@ export function createActivities(
   return {
     ...createGdprActivities({
       subjects,
+      streams: adapters.streams,
       cache,
       warehouse,
       store,
@@ -111,6 +113,19 @@ export function createActivities(
       dueAt: options.slaDueAt ?? configuredDueAt(options.sla),
     }),
     ...createBackfillActivities({ runs, ui }),
+    ...createStreamActivities({
+      bus: adapters.bus,
+      streams: adapters.streams,
+      warehouse,
+      store,
+      parquet,
+      notifier,
+      notifications,
+      lock,
+      dataset,
+      ui,
+      metrics: runtimeStreamMetrics(),
+    }),
     ...createHealthActivities({
       ...adapters,
       temporal: {

@@ -6,3 +6,4 @@ export { gdprErasure } from './gdpr-erasure';
 export { userAnalyticsBackfill } from './user-analytics-backfill';
 export { pipelineWatchdog } from './pipeline-watchdog';
 export { dataRetention } from './data-retention';
+export { streamConsumer } from './stream-consumer';

@@ -163,3 +163,19 @@ export const healthProbeActivity = {
   startToCloseTimeout: '30 seconds',
   retry: { maximumAttempts: 2, initialInterval: '1 second' },
 } as const satisfies ActivityOptions;
+
+// ── streamConsumer ───────────────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * One consume segment: a long-running activity that heartbeats every batch (a pull waits at most a few seconds), so
+ * a lost worker is noticed within 10 s and another worker of the `stream` queue takes the shard over. Retries never
+ * stop for transient failures (a consumer should outlive a Redis or PostgreSQL restart); bad configuration is
+ * non-retryable and fails the supervisor visibly. Cancellation (pause, drain) waits for the batch in hand to be
+ * committed and acknowledged.
+ */
+export const consumeActivity = {
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '10 seconds',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes },
+} as const satisfies ActivityOptions;

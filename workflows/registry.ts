@@ -5,6 +5,7 @@ import { gdprErasureInputSchema } from './gdpr-contract';
 import { platformHealthCheckInput } from './health-contract';
 import { pipelineWatchdogInput } from './pipeline-watchdog';
 import { dataRetentionInput } from './retention-contract';
+import { streamConsumerInput } from './stream-contract';
 import type { TaskQueueName } from './task-queues';
 import { userAnalyticsDailyInput } from './user-analytics-daily';
 
@@ -27,4 +28,5 @@ export const WORKFLOW_REGISTRY = {
   pipelineWatchdog: { taskQueue: 'etl', input: pipelineWatchdogInput },
   dataRetention: { taskQueue: 'etl', input: dataRetentionInput },
   gdprErasure: { taskQueue: 'gdpr', input: gdprErasureInputSchema },
+  streamConsumer: { taskQueue: 'stream', input: streamConsumerInput },
 } as const satisfies Record<keyof typeof workflows, WorkflowRegistration>;

@@ -14,6 +14,13 @@ export const LogicalDate = defineSearchAttributeKey('LogicalDate', SearchAttribu
 export const Stage = defineSearchAttributeKey('Stage', SearchAttributeType.KEYWORD);
 export const TenantId = defineSearchAttributeKey('TenantId', SearchAttributeType.KEYWORD);
 export const RequestId = defineSearchAttributeKey('RequestId', SearchAttributeType.KEYWORD);
+/** Stream consumers (workflow `streamConsumer`): the shard, its state, its lag and dead letters, its last window. */
+export const StreamShard = defineSearchAttributeKey('StreamShard', SearchAttributeType.INT);
+export const StreamState = defineSearchAttributeKey('StreamState', SearchAttributeType.KEYWORD);
+export const StreamLag = defineSearchAttributeKey('StreamLag', SearchAttributeType.INT);
+export const StreamDeadLetters = defineSearchAttributeKey('StreamDeadLetters', SearchAttributeType.INT);
+/** The last closed window's start, `YYYY-MM-DDTHH:MM` (a Keyword, for the reason LogicalDate is one). */
+export const StreamLastWindow = defineSearchAttributeKey('StreamLastWindow', SearchAttributeType.KEYWORD);
 
 /** Name → server type, as `temporal server start-dev --search-attribute K=Type` and `temporal operator` take it. */
 export const SEARCH_ATTRIBUTES = {
@@ -22,4 +29,9 @@ export const SEARCH_ATTRIBUTES = {
   Stage: 'Keyword',
   TenantId: 'Keyword',
   RequestId: 'Keyword',
+  StreamShard: 'Int',
+  StreamState: 'Keyword',
+  StreamLag: 'Int',
+  StreamDeadLetters: 'Int',
+  StreamLastWindow: 'Keyword',
 } as const;

@@ -8,8 +8,7 @@ import type {
   PartitionLock,
   SubjectCache,
   SubjectStore,
-  Warehouse,
-} from '../../adapters/ports';
+  Warehouse, StreamStore } from '../../adapters/ports';
 import { warehouseReferenceColumns } from '../../schema/erasure';
 import type { Dataset } from '../../schema/warehouse/types';
 import type {
@@ -61,6 +60,8 @@ export const DEFAULT_RESIDUAL_POLICY: ResidualPolicy = {
 
 export interface GdprActivityDeps {
   subjects: SubjectStore;
+  /** The real-time consumers' state store (erased with the source, scanned with it). @default none */
+  streams?: StreamStore;
   cache: SubjectCache;
   warehouse: Warehouse;
   store: ObjectStore;
@@ -164,7 +165,9 @@ export function createGdprActivities(deps: GdprActivityDeps) {
     async gdprEraseSource(s: ErasureInput): Promise<Record<string, number>> {
       return asActivityFailure(async () => {
         const counts = await deps.subjects.erase(s);
-        return Object.fromEntries(Object.entries(counts).map(([t, n]) => [`postgres.${t}`, n]));
+        // The real-time state store (schema `stream`) buffers the person's recent events and names them in incidents.
+        const stream = deps.streams ? await deps.streams.erase(s) : {};
+        return Object.fromEntries([...Object.entries(counts), ...Object.entries(stream)].map(([t, n]) => [`postgres.${t}`, n]));
       });
     },
 
@@ -222,7 +225,12 @@ export function createGdprActivities(deps: GdprActivityDeps) {
         const ctx = Context.current();
         const out: StoreVerification[] = [];
         const source = await deps.subjects.scan(s);
-        out.push({ store: 'postgres', scanned: source.scanned, occurrences: sum(source.occurrences) });
+        const stream = deps.streams ? await deps.streams.scan(s) : { scanned: 0, occurrences: {} };
+        out.push({
+          store: 'postgres',
+          scanned: source.scanned + stream.scanned,
+          occurrences: sum(source.occurrences) + sum(stream.occurrences),
+        });
         out.push({ store: 'warehouse', ...(await scanWarehouse(deps.warehouse, deps.dataset, s)) });
         const objects = await withHeartbeat(() => scanObjectsForUser(deps, s, { signal: ctx.cancellationSignal }));
         for (const o of objects) out.push({ store: o.store, scanned: o.scanned, occurrences: o.occurrences });

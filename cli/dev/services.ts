@@ -11,6 +11,7 @@ import { PROJECT_ROOT, type Config } from '../../config';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { startDetached } from './process';
 import { applySchedules } from '../schedules';
+import { startStreamConsumers } from '../stream';
 import { withClient } from '../temporal-client';
 import { postgresBinDir, redisServerBinary, temporalBinary } from './tools';
 import { uiCodecToken } from '../../security/secrets';
@@ -292,6 +293,12 @@ export function serviceSpecs(config: Config, p: Paths, say: (line: string) => vo
       return startProcess(process.execPath, [cli, 'worker'], p, 'worker', { cwd: PROJECT_ROOT });
     },
     healthy: () => workerPolling(config),
+    async afterStart() {
+      // The real-time consumers run on the worker: one supervised consumer per shard (idempotent).
+      const started = await withClient(config, (client) => startStreamConsumers(client, config));
+      const fresh = started.filter((s) => s.started).map((s) => s.shard);
+      if (fresh.length > 0) say(`worker: stream consumers started for shard(s) ${fresh.join(', ')}`);
+    },
   };
   const apiUrl = `http://${config.api.host === '0.0.0.0' ? '127.0.0.1' : config.api.host}:${config.api.port}`;
   const api: ServiceSpec = {

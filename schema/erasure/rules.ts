@@ -60,6 +60,15 @@ export const SOURCE_ERASURE: readonly TableErasure[] = [
   owned('source', 'api_requests'),
   {
     store: 'source',
+    table: 'event_outbox',
+    references: { user_id: 'delete_row' },
+    owner: 'user_id',
+    anonymise: [],
+    emails: [],
+    note: 'unpublished real-time events: the person’s go (their published copies are purged from the bus)',
+  },
+  {
+    store: 'source',
     table: 'collaboration_events',
     references: { actor_user_id: 'tokenise', target_user_id: 'clear' },
     owner: 'actor_user_id',
@@ -94,7 +103,15 @@ export const WAREHOUSE_ERASURE: readonly TableErasure[] = [
   },
   owned('warehouse', 'fact_api_requests'),
   owned('warehouse', 'fact_permission_checks'),
+  owned('warehouse', 'fact_stream_events', ['attempted_email', 'ip', 'user_agent'], {
+    emails: ['attempted_email'],
+    tenantColumn: 'tenant_id',
+  }),
   owned('warehouse', 'security_incidents', ['attempted_email', 'ip'], {
+    emails: ['attempted_email'],
+    tenantColumn: 'tenant_id',
+  }),
+  owned('warehouse', 'stream_security_incidents', ['attempted_email', 'ip'], {
     emails: ['attempted_email'],
     tenantColumn: 'tenant_id',
   }),

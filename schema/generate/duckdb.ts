@@ -17,12 +17,12 @@ export const DUCKDB_TYPES: Record<ColumnType, string> = {
 };
 
 /**
- * Only dimensions and operations tables get a PRIMARY KEY: they are upserted (MERGE / INSERT ... ON CONFLICT
+ * Only dimensions, operations and stream tables get a PRIMARY KEY: they are upserted (MERGE / INSERT ... ON CONFLICT
  * needs the constraint). Facts and reporting tables are replaced a partition at a time and their keys are
  * verified by data-quality `unique` checks instead of an index that slows every bulk load.
  */
 export function hasDuckDbPrimaryKey(table: Table): boolean {
-  return table.kind === 'dimension' || table.kind === 'operations';
+  return table.kind === 'dimension' || table.kind === 'operations' || table.kind === 'stream';
 }
 
 const literal = (text: string): string => `'${text.replaceAll("'", "''")}'`;

@@ -2,6 +2,7 @@ import { RETENTION_POLICY, type RetentionPolicy } from '../retention/policy';
 import type { Dataset } from '../warehouse/types';
 import { bigqueryTableJson } from './bigquery';
 import { duckdbDdl } from './duckdb';
+import { postgresStreamDdl } from './postgres';
 import { gcsLifecycleJson, LAKE_BUCKETS } from './gcs-lifecycle';
 import { GENERATED_MARKER, REGENERATE_HINT } from './marker';
 import { sparkSchemaJson } from './spark';
@@ -13,6 +14,7 @@ export interface GeneratedFile {
 }
 
 export const DUCKDB_DDL_PATH = 'schema/generated/duckdb.sql';
+export const POSTGRES_STREAM_DDL_PATH = 'schema/generated/postgres-stream.sql';
 export const BIGQUERY_TABLES_DIR = 'infra/terraform/bigquery/tables';
 export const SPARK_SCHEMAS_DIR = 'jobs/schemas';
 export const GCS_LIFECYCLE_DIR = 'infra/terraform/gcs/lifecycle';
@@ -50,6 +52,7 @@ export function generateFiles(dataset: Dataset, policy: RetentionPolicy = RETENT
   const names = dataset.tables.map((t) => t.name);
   return [
     { path: DUCKDB_DDL_PATH, content: duckdbDdl(dataset) },
+    { path: POSTGRES_STREAM_DDL_PATH, content: postgresStreamDdl(dataset) },
     ...dataset.tables.map((t) => ({
       path: `${BIGQUERY_TABLES_DIR}/${t.name}.json`,
       content: bigqueryTableJson(dataset, t),

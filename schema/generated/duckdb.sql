@@ -143,6 +143,53 @@ COMMENT ON COLUMN fact_permission_checks.resource IS 'Resource type checked (e.g
 COMMENT ON COLUMN fact_permission_checks.permission IS 'Permission checked (e.g. read, write, admin).';
 COMMENT ON COLUMN fact_permission_checks.granted IS 'Whether access was granted.';
 
+-- fact_stream_events (kind: fact; partition: event_date; cluster: tenant_id, type; retention: 400 days)
+CREATE TABLE IF NOT EXISTS fact_stream_events (
+  event_id VARCHAR NOT NULL,
+  event_date DATE NOT NULL,
+  tenant_id VARCHAR NOT NULL,
+  user_id VARCHAR,
+  occurred_at TIMESTAMPTZ NOT NULL,
+  type VARCHAR NOT NULL,
+  shard BIGINT NOT NULL,
+  message_id VARCHAR NOT NULL,
+  session_id VARCHAR,
+  outcome VARCHAR,
+  failure_reason VARCHAR,
+  attempted_email VARCHAR,
+  ip VARCHAR,
+  user_agent VARCHAR,
+  device VARCHAR,
+  feature VARCHAR,
+  action VARCHAR,
+  endpoint VARCHAR,
+  method VARCHAR,
+  status_code BIGINT,
+  latency_ms BIGINT
+);
+COMMENT ON TABLE fact_stream_events IS 'Raw real-time events as the stream consumers accepted them (schema/events), archived hourly to the raw zone.';
+COMMENT ON COLUMN fact_stream_events.event_id IS 'The envelope event_id (uuid): unique per partition.';
+COMMENT ON COLUMN fact_stream_events.event_date IS 'UTC calendar date of the event; the partition column.';
+COMMENT ON COLUMN fact_stream_events.tenant_id IS 'Source tenants.tenant_id of the tenant the row belongs to.';
+COMMENT ON COLUMN fact_stream_events.user_id IS 'The envelope user_id, if any; tokenised on erasure.';
+COMMENT ON COLUMN fact_stream_events.occurred_at IS 'When the stream event happened (UTC); event_date is its date.';
+COMMENT ON COLUMN fact_stream_events.type IS 'auth.attempt | session.start | session.end | feature.used | api.request.';
+COMMENT ON COLUMN fact_stream_events.shard IS 'Consumer shard that accepted it.';
+COMMENT ON COLUMN fact_stream_events.message_id IS 'Bus id of the message that carried it.';
+COMMENT ON COLUMN fact_stream_events.session_id IS 'session.* and feature.used: the session.';
+COMMENT ON COLUMN fact_stream_events.outcome IS 'auth.attempt: success | failure.';
+COMMENT ON COLUMN fact_stream_events.failure_reason IS 'auth.attempt failures: the reason.';
+COMMENT ON COLUMN fact_stream_events.attempted_email IS 'auth.attempt: the email typed.';
+COMMENT ON COLUMN fact_stream_events.ip IS 'auth.attempt and session.start: the client IP.';
+COMMENT ON COLUMN fact_stream_events.user_agent IS 'auth.attempt and session.start: the client user agent.';
+COMMENT ON COLUMN fact_stream_events.device IS 'session.start: desktop | mobile | tablet.';
+COMMENT ON COLUMN fact_stream_events.feature IS 'feature.used: the feature.';
+COMMENT ON COLUMN fact_stream_events.action IS 'feature.used: the action.';
+COMMENT ON COLUMN fact_stream_events.endpoint IS 'api.request: the path template.';
+COMMENT ON COLUMN fact_stream_events.method IS 'api.request: the HTTP method.';
+COMMENT ON COLUMN fact_stream_events.status_code IS 'api.request: the HTTP status.';
+COMMENT ON COLUMN fact_stream_events.latency_ms IS 'api.request: the latency in ms.';
+
 -- dim_users (kind: dimension; cluster: tenant_id, status)
 CREATE TABLE IF NOT EXISTS dim_users (
   user_id VARCHAR NOT NULL,
@@ -629,3 +676,141 @@ COMMENT ON COLUMN pipeline_runs.rows_loaded IS 'Rows written to the warehouse, a
 COMMENT ON COLUMN pipeline_runs.row_counts IS 'Per table: {"<table>": {"extracted": n, "loaded": n}}.';
 COMMENT ON COLUMN pipeline_runs.error_type IS 'Typed failure (ErrorType) when status = failed.';
 COMMENT ON COLUMN pipeline_runs.error_message IS 'Failure message, truncated; no payload data.';
+
+-- stream_login_attempts_1m (kind: stream; partition: window_date; cluster: tenant_id, outcome, failure_reason; retention: 400 days)
+CREATE TABLE IF NOT EXISTS stream_login_attempts_1m (
+  window_start TIMESTAMPTZ NOT NULL,
+  window_date DATE NOT NULL,
+  tenant_id VARCHAR NOT NULL,
+  outcome VARCHAR NOT NULL,
+  failure_reason VARCHAR NOT NULL,
+  attempts BIGINT NOT NULL,
+  updated_at TIMESTAMPTZ NOT NULL,
+  PRIMARY KEY (window_start, tenant_id, outcome, failure_reason)
+);
+COMMENT ON TABLE stream_login_attempts_1m IS 'Login attempts per minute and tenant, by outcome and failure reason (auth.attempt events).';
+COMMENT ON COLUMN stream_login_attempts_1m.window_start IS 'Start of the 1-minute tumbling window of event time (UTC).';
+COMMENT ON COLUMN stream_login_attempts_1m.window_date IS 'UTC date of window_start; the partition column.';
+COMMENT ON COLUMN stream_login_attempts_1m.tenant_id IS 'Source tenants.tenant_id of the tenant the row belongs to.';
+COMMENT ON COLUMN stream_login_attempts_1m.outcome IS 'success | failure.';
+COMMENT ON COLUMN stream_login_attempts_1m.failure_reason IS 'invalid_password | unknown_user | account_locked | mfa_failed | password_expired; none for successes.';
+COMMENT ON COLUMN stream_login_attempts_1m.attempts IS 'Attempts in the window.';
+COMMENT ON COLUMN stream_login_attempts_1m.updated_at IS 'When the consumer last changed the row (a late event corrects its window).';
+
+-- stream_feature_usage_1m (kind: stream; partition: window_date; cluster: tenant_id, feature; retention: 400 days)
+CREATE TABLE IF NOT EXISTS stream_feature_usage_1m (
+  window_start TIMESTAMPTZ NOT NULL,
+  window_date DATE NOT NULL,
+  tenant_id VARCHAR NOT NULL,
+  feature VARCHAR NOT NULL,
+  events BIGINT NOT NULL,
+  updated_at TIMESTAMPTZ NOT NULL,
+  PRIMARY KEY (window_start, tenant_id, feature)
+);
+COMMENT ON TABLE stream_feature_usage_1m IS 'Feature use per minute and tenant (feature.used events).';
+COMMENT ON COLUMN stream_feature_usage_1m.window_start IS 'Start of the 1-minute tumbling window of event time (UTC).';
+COMMENT ON COLUMN stream_feature_usage_1m.window_date IS 'UTC date of window_start; the partition column.';
+COMMENT ON COLUMN stream_feature_usage_1m.tenant_id IS 'Source tenants.tenant_id of the tenant the row belongs to.';
+COMMENT ON COLUMN stream_feature_usage_1m.feature IS 'Product feature used.';
+COMMENT ON COLUMN stream_feature_usage_1m.events IS 'feature.used events in the window.';
+COMMENT ON COLUMN stream_feature_usage_1m.updated_at IS 'When the consumer last changed the row (a late event corrects its window).';
+
+-- stream_api_performance_1m (kind: stream; partition: window_date; cluster: tenant_id, endpoint, method; retention: 400 days)
+CREATE TABLE IF NOT EXISTS stream_api_performance_1m (
+  window_start TIMESTAMPTZ NOT NULL,
+  window_date DATE NOT NULL,
+  tenant_id VARCHAR NOT NULL,
+  endpoint VARCHAR NOT NULL,
+  method VARCHAR NOT NULL,
+  requests BIGINT NOT NULL,
+  status_4xx BIGINT NOT NULL,
+  status_5xx BIGINT NOT NULL,
+  latency_ms_sum BIGINT NOT NULL,
+  latency_p50_ms DOUBLE NOT NULL,
+  latency_p95_ms DOUBLE NOT NULL,
+  latency_p99_ms DOUBLE NOT NULL,
+  latency_sketch VARCHAR NOT NULL,
+  updated_at TIMESTAMPTZ NOT NULL,
+  PRIMARY KEY (window_start, tenant_id, endpoint, method)
+);
+COMMENT ON TABLE stream_api_performance_1m IS 'API requests per minute, tenant, endpoint and method, with error counts and latency quantiles from a DDSketch (1 % relative accuracy) that merges exactly into hours and days.';
+COMMENT ON COLUMN stream_api_performance_1m.window_start IS 'Start of the 1-minute tumbling window of event time (UTC).';
+COMMENT ON COLUMN stream_api_performance_1m.window_date IS 'UTC date of window_start; the partition column.';
+COMMENT ON COLUMN stream_api_performance_1m.tenant_id IS 'Source tenants.tenant_id of the tenant the row belongs to.';
+COMMENT ON COLUMN stream_api_performance_1m.endpoint IS 'Request path template (e.g. /api/v1/jobs/:id).';
+COMMENT ON COLUMN stream_api_performance_1m.method IS 'GET | POST | PUT | PATCH | DELETE.';
+COMMENT ON COLUMN stream_api_performance_1m.requests IS 'Requests in the window.';
+COMMENT ON COLUMN stream_api_performance_1m.status_4xx IS 'Requests answered 400-499.';
+COMMENT ON COLUMN stream_api_performance_1m.status_5xx IS 'Requests answered 500-599.';
+COMMENT ON COLUMN stream_api_performance_1m.latency_ms_sum IS 'Sum of latencies (ms): with requests, the mean.';
+COMMENT ON COLUMN stream_api_performance_1m.latency_p50_ms IS 'Median latency (ms), from latency_sketch.';
+COMMENT ON COLUMN stream_api_performance_1m.latency_p95_ms IS '95th percentile latency (ms), from latency_sketch.';
+COMMENT ON COLUMN stream_api_performance_1m.latency_p99_ms IS '99th percentile latency (ms), from latency_sketch.';
+COMMENT ON COLUMN stream_api_performance_1m.latency_sketch IS 'The DDSketch of the window (JSON, streaming/ddsketch.ts): merge to roll up.';
+COMMENT ON COLUMN stream_api_performance_1m.updated_at IS 'When the consumer last changed the row (a late event corrects its window).';
+
+-- stream_sessions_1m (kind: stream; partition: window_date; cluster: tenant_id; retention: 400 days)
+CREATE TABLE IF NOT EXISTS stream_sessions_1m (
+  window_start TIMESTAMPTZ NOT NULL,
+  window_date DATE NOT NULL,
+  tenant_id VARCHAR NOT NULL,
+  sessions_started BIGINT NOT NULL,
+  sessions_ended BIGINT NOT NULL,
+  sessions_timed_out BIGINT NOT NULL,
+  duration_seconds_sum BIGINT NOT NULL,
+  duration_p50_seconds DOUBLE,
+  duration_p95_seconds DOUBLE,
+  duration_sketch VARCHAR NOT NULL,
+  updated_at TIMESTAMPTZ NOT NULL,
+  PRIMARY KEY (window_start, tenant_id)
+);
+COMMENT ON TABLE stream_sessions_1m IS 'Sessions per minute and tenant: starts in the window of the start, ends and timeouts in the window they closed in, with durations (session.start joined with session.end; no end within the timeout closes it).';
+COMMENT ON COLUMN stream_sessions_1m.window_start IS 'Start of the 1-minute tumbling window of event time (UTC).';
+COMMENT ON COLUMN stream_sessions_1m.window_date IS 'UTC date of window_start; the partition column.';
+COMMENT ON COLUMN stream_sessions_1m.tenant_id IS 'Source tenants.tenant_id of the tenant the row belongs to.';
+COMMENT ON COLUMN stream_sessions_1m.sessions_started IS 'session.start events in the window.';
+COMMENT ON COLUMN stream_sessions_1m.sessions_ended IS 'session.end events in the window.';
+COMMENT ON COLUMN stream_sessions_1m.sessions_timed_out IS 'Sessions closed by the inactivity timeout in the window.';
+COMMENT ON COLUMN stream_sessions_1m.duration_seconds_sum IS 'Summed durations of the sessions closed in the window.';
+COMMENT ON COLUMN stream_sessions_1m.duration_p50_seconds IS 'Median duration of the sessions closed in the window; NULL when none closed.';
+COMMENT ON COLUMN stream_sessions_1m.duration_p95_seconds IS '95th percentile duration of the sessions closed in the window; NULL when none closed.';
+COMMENT ON COLUMN stream_sessions_1m.duration_sketch IS 'DDSketch of the closed sessions’ durations (JSON): merge to roll up.';
+COMMENT ON COLUMN stream_sessions_1m.updated_at IS 'When the consumer last changed the row (a late event corrects its window).';
+
+-- stream_security_incidents (kind: stream; partition: window_date; cluster: tenant_id, rule; retention: 730 days)
+CREATE TABLE IF NOT EXISTS stream_security_incidents (
+  incident_id VARCHAR NOT NULL,
+  window_date DATE NOT NULL,
+  tenant_id VARCHAR NOT NULL,
+  rule VARCHAR NOT NULL,
+  subject_kind VARCHAR NOT NULL,
+  user_id VARCHAR,
+  attempted_email VARCHAR,
+  ip VARCHAR,
+  failures BIGINT NOT NULL,
+  first_failure_at TIMESTAMPTZ NOT NULL,
+  trigger_event_id VARCHAR NOT NULL,
+  trigger_occurred_at TIMESTAMPTZ NOT NULL,
+  detected_at TIMESTAMPTZ NOT NULL,
+  detection_latency_ms BIGINT NOT NULL,
+  status VARCHAR NOT NULL,
+  notified_at TIMESTAMPTZ,
+  PRIMARY KEY (incident_id)
+);
+COMMENT ON TABLE stream_security_incidents IS 'Real-time security incidents: brute force against one account or from one IP (N failures within M minutes), and a success after a burst of failures. One row per burst; detection latency recorded.';
+COMMENT ON COLUMN stream_security_incidents.incident_id IS 'Deterministic from rule, tenant, subject and the burst’s first failure.';
+COMMENT ON COLUMN stream_security_incidents.window_date IS 'UTC date of the triggering event; the partition column.';
+COMMENT ON COLUMN stream_security_incidents.tenant_id IS 'Source tenants.tenant_id of the tenant the row belongs to.';
+COMMENT ON COLUMN stream_security_incidents.rule IS 'brute_force_account | brute_force_ip | success_after_failures.';
+COMMENT ON COLUMN stream_security_incidents.subject_kind IS 'account | ip: which of user_id/attempted_email or ip names the subject.';
+COMMENT ON COLUMN stream_security_incidents.user_id IS 'The targeted user when the account resolved to one; tokenised on erasure.';
+COMMENT ON COLUMN stream_security_incidents.attempted_email IS 'The targeted email when the account did not resolve to a user.';
+COMMENT ON COLUMN stream_security_incidents.ip IS 'The source IP (ip rule).';
+COMMENT ON COLUMN stream_security_incidents.failures IS 'Failures in the burst when it was detected.';
+COMMENT ON COLUMN stream_security_incidents.first_failure_at IS 'Event time of the burst’s first failure.';
+COMMENT ON COLUMN stream_security_incidents.trigger_event_id IS 'event_id of the event that crossed the threshold.';
+COMMENT ON COLUMN stream_security_incidents.trigger_occurred_at IS 'Event time of the triggering event.';
+COMMENT ON COLUMN stream_security_incidents.detected_at IS 'Processing time of the detection.';
+COMMENT ON COLUMN stream_security_incidents.detection_latency_ms IS 'detected_at - trigger_occurred_at, in ms.';
+COMMENT ON COLUMN stream_security_incidents.status IS 'open (triage happens outside the platform).';
+COMMENT ON COLUMN stream_security_incidents.notified_at IS 'When the Notifier accepted the alert; NULL until then.';

@@ -21,7 +21,21 @@ export type QualityCheck =
   /** The newest `column` of the day lies within `maxLagHours` of the end of the logical day. */
   | (Base & { type: 'freshness'; column: string; maxLagHours: number })
   /** The day's row count within ±`tolerance` (share) of the trailing `days` average; skipped with < `minHistory` days. */
-  | (Base & { type: 'volume_anomaly'; days: number; tolerance: number; minHistory: number });
+  | (Base & { type: 'volume_anomaly'; days: number; tolerance: number; minHistory: number })
+  /**
+   * The stream's count of the day (sum of `measure` over the stream table's windows of the day, rows matching
+   * `where`) equals the batch fact's (rows of `factTable` on the day matching `factWhere`). Skipped when the stream
+   * has no window that day (a day before streaming started). `label` names the event type compared. The filters are
+   * literal SQL over validated columns, written here and nowhere else.
+   */
+  | (Base & {
+      type: 'stream_reconciliation';
+      label: string;
+      measure: string;
+      where?: string;
+      factTable: string;
+      factWhere?: string;
+    });
 
 export const checkName = (c: QualityCheck): string => {
   switch (c.type) {
@@ -37,6 +51,8 @@ export const checkName = (c: QualityCheck): string => {
       return `${c.table}.row_count:${c.sourceTable}`;
     case 'volume_anomaly':
       return `${c.table}.volume_anomaly`;
+    case 'stream_reconciliation':
+      return `${c.table}.stream_reconciliation:${c.label}`;
   }
 };
 
@@ -66,7 +82,59 @@ const TIME_COLUMN: Record<string, string> = {
   fact_permission_checks: 'occurred_at',
 };
 
+/**
+ * The real-time path and the batch path see the same events (the User Module writes each event and publishes it
+ * through its outbox), so on any day the stream covered, their counts per event type are equal.
+ */
+const STREAM_RECONCILIATION: QualityCheck[] = [
+  {
+    type: 'stream_reconciliation',
+    table: 'stream_login_attempts_1m',
+    label: 'login_success',
+    measure: 'attempts',
+    where: "outcome = 'success'",
+    factTable: 'fact_auth_events',
+    factWhere: "event_type = 'login_success'",
+    severity: 'error',
+  },
+  {
+    type: 'stream_reconciliation',
+    table: 'stream_login_attempts_1m',
+    label: 'login_failure',
+    measure: 'attempts',
+    where: "outcome = 'failure'",
+    factTable: 'fact_auth_events',
+    factWhere: "event_type = 'login_failure'",
+    severity: 'error',
+  },
+  {
+    type: 'stream_reconciliation',
+    table: 'stream_feature_usage_1m',
+    label: 'feature_used',
+    measure: 'events',
+    factTable: 'fact_user_activities',
+    severity: 'error',
+  },
+  {
+    type: 'stream_reconciliation',
+    table: 'stream_api_performance_1m',
+    label: 'api_request',
+    measure: 'requests',
+    factTable: 'fact_api_requests',
+    severity: 'error',
+  },
+  {
+    type: 'stream_reconciliation',
+    table: 'stream_sessions_1m',
+    label: 'session_start',
+    measure: 'sessions_started',
+    factTable: 'fact_session_metrics',
+    severity: 'error',
+  },
+];
+
 export const QUALITY_CHECKS: QualityCheck[] = [
+  ...STREAM_RECONCILIATION,
   ...Object.entries(FACT_SOURCE_TABLES).flatMap(([table, sourceTable]): QualityCheck[] => [
     { type: 'not_null', table, column: EVENT_KEY[table] ?? 'event_id', severity: 'error' },
     { type: 'unique', table, columns: [EVENT_KEY[table] ?? 'event_id'], severity: 'error' },

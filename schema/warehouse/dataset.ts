@@ -3,6 +3,7 @@ import { SchemaError } from './errors';
 import { facts } from './facts';
 import { operations } from './operations';
 import { reporting } from './reporting';
+import { factStreamEvents, streaming } from './streaming';
 import type { Column, Dataset, ErasureRule, Table } from './types';
 import { WAREHOUSE_ERASURE } from '../erasure/rules';
 
@@ -29,7 +30,7 @@ export const userAnalytics: Dataset = {
   description:
     'Hire10x user analytics: star schema over the User Module (facts by event date, dimensions by source id), ' +
     'dashboard reporting tables and pipeline operations tables.',
-  tables: withErasureRules([...facts, ...dimensions, ...reporting, ...operations]),
+  tables: withErasureRules([...facts, factStreamEvents, ...dimensions, ...reporting, ...operations, ...streaming]),
 };
 
 /** The table called `name` in `dataset`; throws SchemaError('UnknownTable') naming it otherwise. */

@@ -33,7 +33,7 @@ export interface Column {
   erasure?: ErasureRule;
 }
 
-export type TableKind = 'fact' | 'dimension' | 'reporting' | 'operations';
+export type TableKind = 'fact' | 'dimension' | 'reporting' | 'operations' | 'stream';
 
 export interface Table {
   name: string;

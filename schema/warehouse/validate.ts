@@ -25,6 +25,7 @@ const TABLE_PREFIX: Record<TableKind, string | undefined> = {
   dimension: 'dim_',
   reporting: 'rpt_',
   operations: undefined,
+  stream: 'stream_',
 };
 
 export function isIdentifier(name: string): boolean {

@@ -4,7 +4,18 @@ import { DefaultLogger, Runtime, Worker, type LogEntry } from '@temporalio/worke
 import { inject } from 'vitest';
 import { temporalBinary } from '../../cli/dev/tools';
 import { activityFailureInterceptor } from '../../workers/activity-failures';
-import { LogicalDate, Pipeline, RequestId, Stage, TenantId } from '../../workflows/search-attributes';
+import {
+  LogicalDate,
+  Pipeline,
+  RequestId,
+  Stage,
+  StreamDeadLetters,
+  StreamLag,
+  StreamLastWindow,
+  StreamShard,
+  StreamState,
+  TenantId,
+} from '../../workflows/search-attributes';
 
 /**
  * Workflow unit tests: the real workflow bundle on a Temporal server of the test's own, with stubbed activities.
@@ -31,7 +42,18 @@ export async function createWorkflowTestEnv(): Promise<WorkflowTestEnv> {
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: temporalBinary() },
-      searchAttributes: [Pipeline, LogicalDate, Stage, TenantId, RequestId],
+      searchAttributes: [
+        Pipeline,
+        LogicalDate,
+        Stage,
+        TenantId,
+        RequestId,
+        StreamShard,
+        StreamState,
+        StreamLag,
+        StreamDeadLetters,
+        StreamLastWindow,
+      ],
     },
   });
   return {
