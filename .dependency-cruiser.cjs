@@ -63,7 +63,7 @@ module.exports = {
       comment: 'schema/README.md: pure TypeScript definitions; no outer layer.',
       severity: 'error',
       from: { path: '^schema/' },
-      to: { path: '^(activities|adapters|workflows|workers|cli|api|config|security|datagen)/' },
+      to: { path: '^(activities|adapters|workflows|workers|cli|api|config|security|datagen|streaming)/' },
     },
     {
       name: 'config-leaf',
@@ -105,10 +105,17 @@ module.exports = {
       to: { path: '^(activities|adapters|workflows|workers|cli|api)/' },
     },
     {
+      name: 'streaming-pure',
+      comment: 'streaming/README.md: the stream processor is pure; it may import schema/ only.',
+      severity: 'error',
+      from: { path: '^streaming/' },
+      to: { path: '^(activities|adapters|workflows|workers|cli|api|config|security|datagen)/' },
+    },
+    {
       name: 'production-not-tests',
       comment: 'Production code never imports test/ or bench/.',
       severity: 'error',
-      from: { path: '^(activities|adapters|workflows|workers|cli|api|config|security|schema|datagen)/' },
+      from: { path: '^(activities|adapters|workflows|workers|cli|api|config|security|schema|datagen|streaming)/' },
       to: { path: '^(test|bench)/' },
     },
   ],

@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { RedisEventBus } from '../adapters/event-bus/redis';
+import { type RedisEventBus } from '../adapters/event-bus/redis';
 import type { StreamStore } from '../adapters/ports';
 import { createStreamActivities, type ConsumeShardInput } from '../activities/stream';
 import type { ConsumeSegmentResult } from '../workflows/stream-contract';
@@ -37,7 +37,8 @@ const RATE = arg('rate', 10_000);
 const SECONDS = arg('seconds', 30);
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+const quantile = (sorted: number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 
 let peakRss = 0;
 const rssTimer = setInterval(() => {
@@ -71,8 +72,7 @@ async function rawDrain(bus: RedisEventBus, stream: string): Promise<number> {
   const started = performance.now();
   for (;;) {
     const res = (await redis.callBuffer('XREADGROUP', 'GROUP', 'raw', 'c', 'COUNT', 5000, 'STREAMS', stream, '>')) as
-      | [Buffer, [Buffer, Buffer[]][]][]
-      | null;
+      [Buffer, [Buffer, Buffer[]][]][] | null;
     const entries = res?.[0]?.[1] ?? [];
     if (entries.length === 0) break;
     await redis.xack(stream, 'raw', ...entries.map(([id]) => id));
@@ -114,7 +114,7 @@ async function main(): Promise<void> {
     ui: { url: config.temporal.uiUrl, namespace: config.temporal.namespace },
   });
   const consume = (stream: string, over: Partial<ConsumeShardInput>): Promise<ConsumeSegmentResult> =>
-    new MockActivityEnvironment().run(activities.consumeShard, {
+    new MockActivityEnvironment().run((input: ConsumeShardInput) => activities.consumeShard(input), {
       shard,
       stream,
       group: 'bench',
@@ -155,14 +155,18 @@ async function main(): Promise<void> {
       const count = Math.floor(owed);
       owed -= count;
       const events = gen.next(Date.now(), count);
-      await bus.publish(latencyStream, events.map((e) => ({ data: serializeEvent(e), attributes: eventAttributes(e) })));
+      await bus.publish(
+        latencyStream,
+        events.map((e) => ({ data: serializeEvent(e), attributes: eventAttributes(e) })),
+      );
       const wait = 100 - (Date.now() - tickStart);
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     }
     await consumer;
     latencies.sort((a, b) => a - b);
 
-    for (const s of [rawStream, pathStream, latencyStream, `${pathStream}:dlq`, `${latencyStream}:dlq`]) await bus.redis.del(s);
+    for (const s of [rawStream, pathStream, latencyStream, `${pathStream}:dlq`, `${latencyStream}:dlq`])
+      await bus.redis.del(s);
     clearInterval(rssTimer);
     const lines = [
       '',

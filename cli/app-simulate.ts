@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { AppEventGenerator, malformedMessage, type AppPerson } from '../datagen/app-events';
 import { seedFromString, Xoshiro128 } from '../datagen/prng';
 import type { EventBus, OutgoingMessage } from '../adapters/ports';
@@ -117,13 +117,24 @@ export async function simulateApp(pool: pg.Pool, bus: EventBus, options: Simulat
       options,
       async (at, count) => {
         const events = generator.next(at, count);
-        const malformed: OutgoingMessage[] = [];
         await client.query('begin');
         try {
           for (const e of events) {
-            if (options.malformedShare > 0 && chaos.next() < options.malformedShare) {
+            // A session start stays valid: later events of the session reference its source row.
+            if (e.type !== 'session.start' && options.malformedShare > 0 && chaos.next() < options.malformedShare) {
+              // A buggy producer: the bytes go out through the outbox like any event, but no source row is written.
               const bad = malformedMessage(chaos, e);
-              malformed.push({ data: bad.data, attributes: { tenant_id: e.tenant_id, malformed: bad.kind } });
+              await client.query(
+                `insert into event_outbox (stream, tenant_id, user_id, event_type, data) values ($1, $2, $3, $4, $5)`,
+                [
+                  streamOfShard(shardOf(e.tenant_id, options.shards)),
+                  e.tenant_id,
+                  e.user_id ?? null,
+                  `malformed:${bad.kind}`,
+                  bad.data,
+                ],
+              );
+              result.malformed++;
               continue;
             }
             await writeSourceRow(client, e, next);
@@ -144,12 +155,6 @@ export async function simulateApp(pool: pg.Pool, bus: EventBus, options: Simulat
         } catch (err) {
           await client.query('rollback').catch(() => undefined);
           throw err;
-        }
-        // Malformed messages never reach the database (the application would not store them): bus only.
-        for (const m of malformed) {
-          const tenant = m.attributes?.tenant_id ?? '0';
-          await bus.publish(streamOfShard(shardOf(tenant, options.shards)), [m]);
-          result.malformed++;
         }
         // The bus may be briefly away (a Redis restart): entries wait in the outbox and go out on a later tick.
         try {
@@ -174,7 +179,10 @@ export async function simulateApp(pool: pg.Pool, bus: EventBus, options: Simulat
         result.published += await relay(client, bus);
         break;
       } catch (err) {
-        if (attempt >= 60) throw new Error(`the bus stayed unavailable; the outbox keeps the events: ${(err as Error).message}`, { cause: err });
+        if (attempt >= 60)
+          throw new Error(`the bus stayed unavailable; the outbox keeps the events: ${(err as Error).message}`, {
+            cause: err,
+          });
         await sleep(1000);
       }
     }
@@ -196,7 +204,14 @@ async function relay(
 ): Promise<number> {
   let published = 0;
   for (;;) {
-    const { rows } = await client.query<{ id: string; stream: string; data: Buffer; tenant_id: string; user_id: string | null; event_type: string }>(
+    const { rows } = await client.query<{
+      id: string;
+      stream: string;
+      data: Buffer;
+      tenant_id: string;
+      user_id: string | null;
+      event_type: string;
+    }>(
       'select id::text, stream, data, tenant_id::text, user_id::text, event_type from event_outbox order by id limit 5000',
     );
     if (rows.length === 0) return published;
@@ -204,7 +219,13 @@ async function relay(
     for (const r of rows) {
       const message = {
         data: r.data,
-        attributes: { tenant_id: r.tenant_id, ...(r.user_id ? { user_id: r.user_id } : {}), event_type: r.event_type },
+        attributes: {
+          tenant_id: r.tenant_id,
+          ...(r.user_id ? { user_id: r.user_id } : {}),
+          ...(r.event_type.startsWith('malformed:')
+            ? { malformed: r.event_type.slice('malformed:'.length) }
+            : { event_type: r.event_type }),
+        },
       };
       const list = byStream.get(r.stream) ?? [];
       list.push(message);

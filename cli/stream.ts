@@ -6,8 +6,8 @@ import type { DeadLetter, EventBus } from '../adapters/ports';
 import { sourcePool } from '../adapters/source/postgres';
 import { PostgresStreamStore } from '../adapters/stream-store/postgres';
 import { buildEventBus } from '../workers/adapters';
-import { STREAM_PIPELINE } from '../workflows/stream-consumer';
 import {
+  STREAM_PIPELINE,
   streamConsumerWorkflowId,
   streamDrainSignal,
   streamOfShard,
@@ -26,8 +26,14 @@ const out = (line: string) => process.stdout.write(`${line}\n`);
 
 const shardsOf = (config: Config, shard?: string): number[] => {
   if (shard === undefined) return Array.from({ length: config.stream.shards }, (_, i) => i);
-  const n = z.coerce.number().int().min(0).max(config.stream.shards - 1).safeParse(shard);
-  if (!n.success) throw new Error(`--shard: expected 0-${config.stream.shards - 1} (STREAM_SHARDS=${config.stream.shards})`);
+  const n = z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(config.stream.shards - 1)
+    .safeParse(shard);
+  if (!n.success)
+    throw new Error(`--shard: expected 0-${config.stream.shards - 1} (STREAM_SHARDS=${config.stream.shards})`);
   return [n.data];
 };
 
@@ -108,7 +114,9 @@ export async function streamStatus(client: Client, config: Config, shards = shar
 }
 
 function formatStatus(rows: Awaited<ReturnType<typeof streamStatus>>): string {
-  const lines = ['shard  workflow    state     lag      rate/s  watermark                 processed  dead-lettered  dupes'];
+  const lines = [
+    'shard  workflow    state     lag      rate/s  watermark                 processed  dead-lettered  dupes',
+  ];
   for (const r of rows) {
     const c = r.checkpoint;
     lines.push(
@@ -138,8 +146,11 @@ export async function liveMetrics(config: Config, minutes: number): Promise<stri
   const store = new PostgresStreamStore(config.sourceDb);
   try {
     const w = await store.recentWindows(minutes, new Date());
-    const sum = (rows: Record<string, unknown>[] | undefined, col: string, where?: (r: Record<string, unknown>) => boolean) =>
-      (rows ?? []).filter((r) => !where || where(r)).reduce((s, r) => s + Number(r[col] ?? 0), 0);
+    const sum = (
+      rows: Record<string, unknown>[] | undefined,
+      col: string,
+      where?: (r: Record<string, unknown>) => boolean,
+    ) => (rows ?? []).filter((r) => !where || where(r)).reduce((s, r) => s + Number(r[col] ?? 0), 0);
     const logins = w.stream_login_attempts_1m;
     const apis = w.stream_api_performance_1m ?? [];
     const sessions = w.stream_sessions_1m;
@@ -242,10 +253,13 @@ export function registerStreamCommands(program: Command, getConfig: () => Config
       await withClient(config, async (client) => {
         const shards = shardsOf(config, opts.shard);
         for (const shard of shards) {
-          await client.workflow.getHandle(streamConsumerWorkflowId(shard)).signal(streamDrainSignal).catch((err) => {
-            if (!(err instanceof WorkflowNotFoundError)) throw err;
-            say(`shard ${shard}: no consumer running`);
-          });
+          await client.workflow
+            .getHandle(streamConsumerWorkflowId(shard))
+            .signal(streamDrainSignal)
+            .catch((err) => {
+              if (!(err instanceof WorkflowNotFoundError)) throw err;
+              say(`shard ${shard}: no consumer running`);
+            });
         }
         const deadline = Date.now() + Number(opts.timeout) * 1000;
         for (const shard of shards) {
@@ -338,7 +352,9 @@ export function registerStreamCommands(program: Command, getConfig: () => Config
     });
   dlq
     .command('replay')
-    .description('publish dead letters back to their stream (after a fix), then remove them from the dead-letter stream')
+    .description(
+      'publish dead letters back to their stream (after a fix), then remove them from the dead-letter stream',
+    )
     .addOption(since)
     .option('--shard <n>', 'only this shard')
     .option('--limit <n>', 'at most this many per shard', '10000')
@@ -361,7 +377,10 @@ export function registerStreamCommands(program: Command, getConfig: () => Config
             name,
             letters.map((d) => ({ data: d.data, attributes: { ...d.attributes, replayed_from: d.id } })),
           );
-          const removed = await bus.removeDeadLetters(name, letters.map((d) => d.id));
+          const removed = await bus.removeDeadLetters(
+            name,
+            letters.map((d) => d.id),
+          );
           out(`shard ${shard}: replayed ${letters.length}, removed ${removed} from ${name}:dlq`);
         }
       });

@@ -152,7 +152,11 @@ export class AppEventGenerator {
       return this.envelope('auth.attempt', person, person.tenantId, at, {
         outcome: failed ? 'failure' : 'success',
         ...(failed
-          ? { failure_reason: FAILURE_REASONS[Math.floor(this.rng.next() * FAILURE_REASONS.length)] as 'invalid_password' }
+          ? {
+              failure_reason: FAILURE_REASONS[
+                Math.floor(this.rng.next() * FAILURE_REASONS.length)
+              ] as 'invalid_password',
+            }
           : {}),
         attempted_email: person.email,
         ip: this.ip(),
@@ -163,7 +167,8 @@ export class AppEventGenerator {
       const agent = USER_AGENTS[pick(AGENT_CDF, this.rng.next())]!;
       const sessionId = String(this.nextSessionId++);
       // Sessions last minutes (log-normal, median 4 min); one in ten is never ended (a closed laptop lid).
-      const endsAt = this.rng.next() < 0.1 ? Number.POSITIVE_INFINITY : at + lognormal(this.rng, Math.log(240_000), 0.6);
+      const endsAt =
+        this.rng.next() < 0.1 ? Number.POSITIVE_INFINITY : at + lognormal(this.rng, Math.log(240_000), 0.6);
       this.open.push({ sessionId, person, endsAt });
       return this.envelope('session.start', person, person.tenantId, at, {
         session_id: sessionId,
@@ -184,7 +189,8 @@ export class AppEventGenerator {
     const endpoint = ENDPOINTS[pick(ENDPOINT_CDF, this.rng.next())]!;
     const latency = Math.max(1, Math.round(lognormal(this.rng, Math.log(endpoint.medianMs), 0.7)));
     const r = this.rng.next();
-    const status = r < 0.005 ? 500 : r < 0.01 ? 503 : r < 0.04 ? 404 : r < 0.05 ? 422 : endpoint.method === 'POST' ? 201 : 200;
+    const status =
+      r < 0.005 ? 500 : r < 0.01 ? 503 : r < 0.04 ? 404 : r < 0.05 ? 422 : endpoint.method === 'POST' ? 201 : 200;
     return this.envelope('api.request', person, person.tenantId, at, {
       endpoint: endpoint.path.replaceAll('{id}', ':id'),
       method: endpoint.method,
@@ -203,7 +209,10 @@ export class AppEventGenerator {
 export const MALFORMED_KINDS = ['bad_json', 'wrong_types', 'unknown_type', 'future_version', 'oversized'] as const;
 
 /** A malformed message of a kind chosen by the generator's stream, built from a valid event. */
-export function malformedMessage(rng: Rng, valid: StreamEvent): { kind: (typeof MALFORMED_KINDS)[number]; data: Buffer } {
+export function malformedMessage(
+  rng: Rng,
+  valid: StreamEvent,
+): { kind: (typeof MALFORMED_KINDS)[number]; data: Buffer } {
   const kind = MALFORMED_KINDS[Math.floor(rng.next() * MALFORMED_KINDS.length)]!;
   const json = JSON.stringify(valid);
   switch (kind) {

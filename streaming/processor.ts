@@ -53,7 +53,8 @@ function fnv64(text: string, seed: bigint): bigint {
 }
 /** A UUID-shaped id from 128 bits of two FNV-1a hashes of `text`. */
 export function deterministicId(text: string): string {
-  const hex = fnv64(text, 0n).toString(16).padStart(16, '0') + fnv64(text, 0x9e3779b97f4a7c15n).toString(16).padStart(16, '0');
+  const hex =
+    fnv64(text, 0n).toString(16).padStart(16, '0') + fnv64(text, 0x9e3779b97f4a7c15n).toString(16).padStart(16, '0');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
@@ -219,7 +220,13 @@ export class ShardProcessor {
       case 'auth.attempt': {
         const failureReason = e.payload.outcome === 'failure' ? (e.payload.failure_reason ?? 'unknown') : 'none';
         const key = `${windowStart}|${tenantId}|${e.payload.outcome}|${failureReason}`;
-        const d = deltas.logins.get(key) ?? { windowStart, tenantId, outcome: e.payload.outcome, failureReason, attempts: 0 };
+        const d = deltas.logins.get(key) ?? {
+          windowStart,
+          tenantId,
+          outcome: e.payload.outcome,
+          failureReason,
+          attempts: 0,
+        };
         d.attempts++;
         deltas.logins.set(key, d);
         this.detect(e, t, incidents, nowMs);
@@ -356,7 +363,13 @@ export class ShardProcessor {
       }
       if (e.payload.outcome === 'failure') {
         if (!burst) {
-          burst = { times: [], firstFailureAt: t, firstFailureEventId: e.event_id, lastFailureAt: t, opened: new Set() };
+          burst = {
+            times: [],
+            firstFailureAt: t,
+            firstFailureEventId: e.event_id,
+            lastFailureAt: t,
+            opened: new Set(),
+          };
           this.bursts.set(key, burst);
         }
         burst.times.push(t);

@@ -12,7 +12,14 @@ import {
 import type { createStreamActivities } from '../activities/stream';
 import { parseWorkflowInput } from './input';
 import { consumeActivity } from './policies';
-import { Pipeline, StreamDeadLetters, StreamLag, StreamLastWindow, StreamShard, StreamState } from './search-attributes';
+import {
+  Pipeline,
+  StreamDeadLetters,
+  StreamLag,
+  StreamLastWindow,
+  StreamShard,
+  StreamState,
+} from './search-attributes';
 import {
   streamConsumerInput,
   streamDrainSignal,
@@ -21,13 +28,12 @@ import {
   streamResumeSignal,
   streamStatusQuery,
   STREAM_CONSUMER_GROUP,
+  STREAM_PIPELINE,
   type ConsumeSegmentResult,
   type StreamConsumerInput,
   type StreamConsumerState,
   type StreamConsumerStatus,
 } from './stream-contract';
-
-export const STREAM_PIPELINE = 'stream-consumer';
 
 const { consumeShard } = proxyActivities<ReturnType<typeof createStreamActivities>>(consumeActivity);
 

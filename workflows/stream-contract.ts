@@ -6,6 +6,9 @@ import { z } from 'zod';
  * the activity (types only there).
  */
 
+/** The `Pipeline` search attribute of every stream consumer. */
+export const STREAM_PIPELINE = 'stream-consumer';
+
 /** Bus stream of one shard of the user events; producers route a tenant to `shardOf(tenant, shards)`. */
 export const streamOfShard = (shard: number) => `events:user-module:${shard}`;
 /** The consumer group every shard's consumer reads as. */

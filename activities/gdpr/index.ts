@@ -8,7 +8,9 @@ import type {
   PartitionLock,
   SubjectCache,
   SubjectStore,
-  Warehouse, StreamStore } from '../../adapters/ports';
+  Warehouse,
+  StreamStore,
+} from '../../adapters/ports';
 import { warehouseReferenceColumns } from '../../schema/erasure';
 import type { Dataset } from '../../schema/warehouse/types';
 import type {
@@ -167,7 +169,9 @@ export function createGdprActivities(deps: GdprActivityDeps) {
         const counts = await deps.subjects.erase(s);
         // The real-time state store (schema `stream`) buffers the person's recent events and names them in incidents.
         const stream = deps.streams ? await deps.streams.erase(s) : {};
-        return Object.fromEntries([...Object.entries(counts), ...Object.entries(stream)].map(([t, n]) => [`postgres.${t}`, n]));
+        return Object.fromEntries(
+          [...Object.entries(counts), ...Object.entries(stream)].map(([t, n]) => [`postgres.${t}`, n]),
+        );
       });
     },
 

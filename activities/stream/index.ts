@@ -5,16 +5,16 @@ import { Context } from '@temporalio/activity';
 import {
   lakePartitionLock,
   type BusMessage,
-  EventBus,
-  NotificationLog,
-  Notifier,
-  ObjectStore,
-  ParquetWriter,
-  PartitionFile,
-  PartitionLock,
-  StreamCheckpoint,
-  StreamStore,
-  Warehouse,
+  type EventBus,
+  type NotificationLog,
+  type Notifier,
+  type ObjectStore,
+  type ParquetWriter,
+  type PartitionFile,
+  type PartitionLock,
+  type StreamCheckpoint,
+  type StreamStore,
+  type Warehouse,
 } from '../../adapters/ports';
 import { findTable } from '../../schema/warehouse';
 import { factStreamEvents } from '../../schema/warehouse/streaming';
@@ -64,6 +64,7 @@ export interface ConsumeShardInput {
 
 const FAR_FUTURE = '9999-12-31T00:00:00.000Z';
 const HOUR_MS = 3_600_000;
+const asError = (e: unknown) => (e instanceof Error ? e : new Error('stream side work failed', { cause: e }));
 
 /** One archived event as a `fact_stream_events` row (the envelope flattened; absent fields NULL). */
 function archiveRow(a: AcceptedEvent, shard: number): Record<string, unknown> {
@@ -76,7 +77,7 @@ function archiveRow(a: AcceptedEvent, shard: number): Record<string, unknown> {
     payload: Record<string, unknown>;
   };
   const p = e.payload;
-  const text = (v: unknown) => (v === undefined || v === null ? null : String(v));
+  const text = (v: unknown) => (v === undefined || v === null ? null : typeof v === 'string' ? v : JSON.stringify(v));
   const int = (v: unknown) => (v === undefined || v === null ? null : Number(v));
   return {
     event_id: e.event_id,
@@ -275,7 +276,7 @@ export function createStreamActivities(deps: StreamDeps) {
       try {
         while (!signal.aborted) {
           if (result.batches >= input.maxBatches || now() - started >= input.maxDurationMs) break;
-          if (sideError) throw sideError;
+          if (sideError) throw asError(sideError);
           const messages = await subscription.pull(input.batchSize, input.pullWaitMs);
           if (messages.length === 0 && input.drain) {
             result.stoppedBy = 'drained';
@@ -309,11 +310,12 @@ export function createStreamActivities(deps: StreamDeps) {
           ctx.heartbeat({ batches: result.batches, processed: result.processed, watermark: result.watermark });
         }
         if (side) await side;
-        if (sideError) throw sideError;
+        if (sideError) throw asError(sideError);
         // Leave nothing behind: a segment projects what its watermark closed; a drained consumer projects every
         // window as it stands, open ones included (a later change to one is projected again when consuming resumes).
         await notifyIncidents(input.shard);
         await project(input.shard, result.stoppedBy === 'drained' ? FAR_FUTURE : result.watermark);
+        await archive(input.shard, result.watermark, config.allowedLatenessMs, horizonMs(config));
         const backlog = await subscription.backlog();
         if (backlog !== undefined) result.backlog = backlog;
       } finally {

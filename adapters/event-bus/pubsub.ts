@@ -11,7 +11,7 @@ import type {
   Probe,
   StreamBacklog,
 } from '../ports';
-import { checkStreamName, checkStreamPattern, minEntryId } from './stream-names';
+import { checkAttributes, checkStreamName, checkStreamPattern, minEntryId } from './stream-names';
 
 /** gRPC status codes the probe tells apart (numbers, so no grpc import is needed). */
 const NOT_FOUND = 5;
@@ -160,6 +160,12 @@ export class PubSubEventBus implements EventBus {
   }
 
   async publish(stream: string, messages: readonly OutgoingMessage[]): Promise<string[]> {
+    for (const m of messages) checkAttributes(m.attributes);
+    return this.publishTo(stream, messages);
+  }
+
+  /** Publishes without the attribute-name rule (dead letters carry `attr.<name>` attributes). */
+  private async publishTo(stream: string, messages: readonly OutgoingMessage[]): Promise<string[]> {
     const topicId = pubsubTopicOf(this.options.topic, stream);
     try {
       const topic = await this.ensureTopic(topicId);
@@ -240,6 +246,7 @@ export class PubSubEventBus implements EventBus {
   }
 
   async deadLetter(stream: string, letters: readonly DeadLetterInput[]): Promise<void> {
+    checkStreamName(stream);
     if (letters.length === 0) return;
     const at = new Date().toISOString();
     // A subscription only receives what is published after it exists: the reader's comes first.
@@ -249,7 +256,7 @@ export class PubSubEventBus implements EventBus {
     } catch (error) {
       throw error instanceof PlatformError ? error : this.classify(error);
     }
-    await this.publish(
+    await this.publishTo(
       `${stream}:dlq`,
       letters.map((l) => ({
         data: l.data,
@@ -292,6 +299,7 @@ export class PubSubEventBus implements EventBus {
     const topicId = pubsubTopicOf(this.options.topic, `${stream}:dlq`);
     const subscription = this.pubsub.subscription(pubsubSubscriptionOf(topicId, 'reader')).name;
     const out: DeadLetter[] = [];
+    const seen = new Set<string>();
     try {
       while (out.length < limit) {
         const [received] = await client
@@ -301,12 +309,19 @@ export class PubSubEventBus implements EventBus {
             throw this.classify(error);
           });
         const batch = received.receivedMessages ?? [];
-        if (batch.length === 0) break;
         const ackIds: string[] = [];
         const release: string[] = [];
+        let fresh = 0;
         for (const r of batch) {
           const m = r.message;
           if (!m?.messageId || !r.ackId) continue;
+          // A released message comes straight back: one read sees each message once.
+          if (seen.has(m.messageId)) {
+            release.push(r.ackId);
+            continue;
+          }
+          seen.add(m.messageId);
+          fresh++;
           const a = m.attributes ?? {};
           const attributes: Record<string, string> = {};
           for (const [k, v] of Object.entries(a)) if (k.startsWith('attr.')) attributes[k.slice(5)] = v;
@@ -324,7 +339,9 @@ export class PubSubEventBus implements EventBus {
           (remove(d) ? ackIds : release).push(r.ackId);
         }
         if (ackIds.length > 0) await client.acknowledge({ subscription, ackIds });
-        if (release.length > 0) await client.modifyAckDeadline({ subscription, ackIds: release, ackDeadlineSeconds: 0 });
+        if (release.length > 0)
+          await client.modifyAckDeadline({ subscription, ackIds: release, ackDeadlineSeconds: 0 });
+        if (fresh === 0) break;
       }
       return out;
     } finally {

@@ -10,7 +10,7 @@ import type {
   Probe,
   StreamBacklog,
 } from '../ports';
-import { checkStreamName, checkStreamPattern, minEntryId } from './stream-names';
+import { checkAttributes, checkStreamName, checkStreamPattern, minEntryId } from './stream-names';
 import { closeRedis, connectedRedis, createRedis } from '../redis-client';
 
 /** XRANGE page size while counting a stream's old entries. */
@@ -24,24 +24,8 @@ function failure(err: unknown, what: string): PlatformError {
   return new PlatformError(ErrorType.TransientInfrastructure, message, { cause: err });
 }
 
-/** Attribute names become entry fields beside `data`: lower_snake_case, never `data` itself. */
-const ATTRIBUTE = /^[a-z][a-z0-9_]{0,63}$/;
-const MAX_ATTRIBUTE_BYTES = 1024;
 /** XADDs per pipeline round trip. */
 const PUBLISH_CHUNK = 2000;
-
-function checkAttributes(attributes: Record<string, string> | undefined): [string, string][] {
-  const entries = Object.entries(attributes ?? {});
-  for (const [k, v] of entries) {
-    if (!ATTRIBUTE.test(k) || k === 'data') {
-      throw new PlatformError(ErrorType.InvalidInput, `invalid message attribute name ${JSON.stringify(k)}`);
-    }
-    if (typeof v !== 'string' || Buffer.byteLength(v) > MAX_ATTRIBUTE_BYTES) {
-      throw new PlatformError(ErrorType.InvalidInput, `message attribute ${k} must be a string of at most 1 KiB`);
-    }
-  }
-  return entries;
-}
 
 type RawEntry = [Buffer, Buffer[] | null];
 
@@ -153,7 +137,17 @@ export class RedisEventBus implements EventBus {
       async pull(max: number, waitMs: number): Promise<BusMessage[]> {
         try {
           while (pendingFrom !== undefined) {
-            const reply = await redis.callBuffer('XREADGROUP', 'GROUP', group, consumer, 'COUNT', max, 'STREAMS', stream, pendingFrom);
+            const reply = await redis.callBuffer(
+              'XREADGROUP',
+              'GROUP',
+              group,
+              consumer,
+              'COUNT',
+              max,
+              'STREAMS',
+              stream,
+              pendingFrom,
+            );
             const entries = entriesOf(reply);
             if (entries.length === 0) {
               pendingFrom = undefined;

@@ -35,3 +35,23 @@ export function minEntryId(before: Date): string {
   }
   return `${ms}-0`;
 }
+
+/**
+ * Message attributes, the same rule on every bus: lower_snake_case names (on Redis they become entry fields beside
+ * `data`, so never `data` itself), string values of at most 1 KiB.
+ */
+const ATTRIBUTE = /^[a-z][a-z0-9_]{0,63}$/;
+const MAX_ATTRIBUTE_BYTES = 1024;
+
+export function checkAttributes(attributes: Record<string, string> | undefined): [string, string][] {
+  const entries = Object.entries(attributes ?? {});
+  for (const [k, v] of entries) {
+    if (!ATTRIBUTE.test(k) || k === 'data') {
+      throw new PlatformError(ErrorType.InvalidInput, `invalid message attribute name ${JSON.stringify(k)}`);
+    }
+    if (typeof v !== 'string' || Buffer.byteLength(v) > MAX_ATTRIBUTE_BYTES) {
+      throw new PlatformError(ErrorType.InvalidInput, `message attribute ${k} must be a string of at most 1 KiB`);
+    }
+  }
+  return entries;
+}

@@ -11,8 +11,11 @@ type Row = Record<string, unknown>;
 
 const WINDOW_MS = 60_000;
 const day = (iso: string) => iso.slice(0, 10);
+/** A PostgreSQL value as text (node-postgres gives strings, numbers and Dates). */
+const str = (v: unknown): string =>
+  typeof v === 'string' ? v : v instanceof Date ? v.toISOString() : typeof v === 'number' ? `${v}` : JSON.stringify(v);
 const iso = (v: unknown): string | undefined =>
-  v === null || v === undefined ? undefined : v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString();
+  v === null || v === undefined ? undefined : v instanceof Date ? v.toISOString() : new Date(str(v)).toISOString();
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 
 /** A person in `raw_batches.user_ids`: user ids are per tenant, so `<tenant>:<user>`. */
@@ -24,7 +27,7 @@ function names(a: AcceptedEvent, tenantId: string, userId: string, email: string
   if (e.tenant_id !== tenantId) return { mine: false, named: false };
   return {
     mine: e.user_id === userId,
-    named: String(e.payload.attempted_email ?? '').toLowerCase() === email,
+    named: str(e.payload.attempted_email ?? '').toLowerCase() === email,
   };
 }
 
@@ -138,8 +141,8 @@ function incidentOf(r: Row): Incident {
     rule: r.rule as Incident['rule'],
     tenantId: String(r.tenant_id),
     subjectKind: r.subject_kind as Incident['subjectKind'],
-    subject: String(r.user_id ?? r.attempted_email ?? r.ip ?? ''),
-    ...(r.user_id ? { userId: String(r.user_id) } : {}),
+    subject: str(r.user_id ?? r.attempted_email ?? r.ip ?? ''),
+    ...(r.user_id ? { userId: str(r.user_id) } : {}),
     failures: num(r.failures),
     firstFailureAt: iso(r.first_failure_at)!,
     triggerEventId: String(r.trigger_event_id),
@@ -185,7 +188,7 @@ function warehouseRow(table: Table, r: Row): Row {
     const v = r[c.name];
     if (v === null || v === undefined) out[c.name] = null;
     else if (c.type === 'TIMESTAMP') out[c.name] = iso(v);
-    else if (c.type === 'DATE') out[c.name] = v instanceof Date ? v.toISOString().slice(0, 10) : String(v).slice(0, 10);
+    else if (c.type === 'DATE') out[c.name] = str(v).slice(0, 10);
     else if (c.type === 'INT64' || c.type === 'FLOAT64') out[c.name] = Number(v);
     else out[c.name] = v;
   }
@@ -286,15 +289,13 @@ export class PostgresStreamStore implements StreamStore {
       'select * from stream.open_sessions where shard = $1 order by session_id',
       [shard],
     );
-    const openSessions = sessions.map(
-      (r): OpenSession => ({
-        sessionId: String(r.session_id),
-        tenantId: String(r.tenant_id),
-        ...(r.user_id ? { userId: String(r.user_id) } : {}),
-        startedAt: iso(r.started_at)!,
-        lastSeenAt: iso(r.last_seen_at)!,
-      }),
-    );
+    const openSessions = sessions.map((r): OpenSession => ({
+      sessionId: String(r.session_id),
+      tenantId: String(r.tenant_id),
+      ...(r.user_id ? { userId: str(r.user_id) } : {}),
+      startedAt: iso(r.started_at)!,
+      lastSeenAt: iso(r.last_seen_at)!,
+    }));
     const recent: AcceptedEvent[] = [];
     const refusedIds = new Set<string>();
     for (const r of await this.read(
@@ -535,7 +536,11 @@ export class PostgresStreamStore implements StreamStore {
     return rows.map((r) => ({ shard: String(r.shard), reason: String(r.reason), messages: num(r.messages) }));
   }
 
-  async unarchived(shard: string, before: string, maxBatches: number): Promise<{ batch: number; events: AcceptedEvent[] }[]> {
+  async unarchived(
+    shard: string,
+    before: string,
+    maxBatches: number,
+  ): Promise<{ batch: number; events: AcceptedEvent[] }[]> {
     const rows = await this.read(
       'unarchived batches',
       `select batch, body from stream.raw_batches
@@ -627,7 +632,9 @@ export class PostgresStreamStore implements StreamStore {
     });
   }
 
-  async scan(subject: SubjectRef & { email: string }): Promise<{ scanned: number; occurrences: Record<string, number> }> {
+  async scan(
+    subject: SubjectRef & { email: string },
+  ): Promise<{ scanned: number; occurrences: Record<string, number> }> {
     const { tenantId, userId } = subject;
     const email = subject.email.toLowerCase();
     const [r] = await this.read(

@@ -32,7 +32,13 @@ const text = (max: number) => z.string().min(1).max(max);
 export const EVENT_TYPES = ['auth.attempt', 'session.start', 'session.end', 'feature.used', 'api.request'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-const FAILURE_REASONS = ['invalid_password', 'unknown_user', 'account_locked', 'mfa_failed', 'password_expired'] as const;
+const FAILURE_REASONS = [
+  'invalid_password',
+  'unknown_user',
+  'account_locked',
+  'mfa_failed',
+  'password_expired',
+] as const;
 
 export const authAttemptPayload = z
   .strictObject({
@@ -114,7 +120,8 @@ export function parseEvent(data: Buffer): ParseResult {
   } catch (err) {
     return refuse('malformed_json', err instanceof TypeError ? 'not UTF-8' : `not JSON: ${(err as Error).message}`);
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return refuse('malformed_json', 'not a JSON object');
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    return refuse('malformed_json', 'not a JSON object');
   const record = raw as Record<string, unknown>;
   if (record.schema_version !== EVENT_SCHEMA_VERSION) {
     return refuse(
@@ -125,7 +132,10 @@ export function parseEvent(data: Buffer): ParseResult {
     );
   }
   if (typeof record.type !== 'string' || !(EVENT_TYPES as readonly string[]).includes(record.type)) {
-    return refuse('unknown_type', `type ${JSON.stringify(record.type)?.slice(0, 64) ?? 'missing'} is not one of ${EVENT_TYPES.join(', ')}`);
+    return refuse(
+      'unknown_type',
+      `type ${JSON.stringify(record.type)?.slice(0, 64) ?? 'missing'} is not one of ${EVENT_TYPES.join(', ')}`,
+    );
   }
   const parsed = streamEventSchema.safeParse(raw);
   if (parsed.success) return { ok: true, event: parsed.data };

@@ -11,8 +11,7 @@ import type { Column, Table } from './types';
 
 const windowStart = (): Column =>
   required('window_start', 'TIMESTAMP', 'Start of the 1-minute tumbling window of event time (UTC).');
-const windowDate = (): Column =>
-  required('window_date', 'DATE', 'UTC date of window_start; the partition column.');
+const windowDate = (): Column => required('window_date', 'DATE', 'UTC date of window_start; the partition column.');
 const updatedAt = (): Column =>
   required('updated_at', 'TIMESTAMP', 'When the consumer last changed the row (a late event corrects its window).');
 
@@ -34,7 +33,11 @@ export const streamLoginAttempts = windowTable(
   ['outcome', 'failure_reason'],
   [
     required('outcome', 'STRING', 'success | failure.'),
-    required('failure_reason', 'STRING', 'invalid_password | unknown_user | account_locked | mfa_failed | password_expired; none for successes.'),
+    required(
+      'failure_reason',
+      'STRING',
+      'invalid_password | unknown_user | account_locked | mfa_failed | password_expired; none for successes.',
+    ),
     required('attempts', 'INT64', 'Attempts in the window.'),
   ],
 );
@@ -78,8 +81,16 @@ export const streamSessions = windowTable(
     required('sessions_ended', 'INT64', 'session.end events in the window.'),
     required('sessions_timed_out', 'INT64', 'Sessions closed by the inactivity timeout in the window.'),
     required('duration_seconds_sum', 'INT64', 'Summed durations of the sessions closed in the window.'),
-    nullable('duration_p50_seconds', 'FLOAT64', 'Median duration of the sessions closed in the window; NULL when none closed.'),
-    nullable('duration_p95_seconds', 'FLOAT64', '95th percentile duration of the sessions closed in the window; NULL when none closed.'),
+    nullable(
+      'duration_p50_seconds',
+      'FLOAT64',
+      'Median duration of the sessions closed in the window; NULL when none closed.',
+    ),
+    nullable(
+      'duration_p95_seconds',
+      'FLOAT64',
+      '95th percentile duration of the sessions closed in the window; NULL when none closed.',
+    ),
     required('duration_sketch', 'STRING', 'DDSketch of the closed sessions’ durations (JSON): merge to roll up.'),
   ],
 );

@@ -5,7 +5,7 @@ import { ErrorType, PlatformError } from '../../adapters/errors';
 import { PubSubEventBus } from '../../adapters/event-bus/pubsub';
 import { RedisEventBus } from '../../adapters/event-bus/redis';
 import { closeRedis } from '../../adapters/redis-client';
-import type { EventBus } from '../../adapters/ports';
+import type { BusMessage, EventBus, EventSubscription } from '../../adapters/ports';
 import { loadConfig } from '../../config';
 import {
   findEmulator,
@@ -29,6 +29,15 @@ interface Capabilities {
    * their configured retention, so `expiredEntries` is empty and `trimBefore` a no-op there.
    */
   streamRetention: boolean;
+  /**
+   * A consumer group reads from the beginning of the stream even when created after the publish (Redis). A Pub/Sub
+   * subscription only receives what is published after it exists (Terraform creates it with the topic).
+   */
+  groupFromStart: boolean;
+  /** The bus reports a group's backlog (Redis: XINFO GROUPS lag + pending); Pub/Sub leaves it to Cloud Monitoring. */
+  backlog: boolean;
+  /** Unacknowledged messages come back at once to a resubscribed consumer (Redis PEL); Pub/Sub after the ack deadline. */
+  immediateRedelivery: boolean;
 }
 
 interface Harness {
@@ -56,7 +65,14 @@ function redisHarness(): Promise<Harness> {
   const { redis } = loadConfig();
   const admin = new RedisEventBus(redis).redis;
   return Promise.resolve({
-    capabilities: { namedDestination: false, typedErrors: false, streamRetention: true },
+    capabilities: {
+      namedDestination: false,
+      typedErrors: false,
+      streamRetention: true,
+      groupFromStart: true,
+      backlog: true,
+      immediateRedelivery: true,
+    },
     live: () => new RedisEventBus(redis),
     detail: /^Redis \d+\.\d+\.\d+ \(PONG\)$/,
     unreachable: (port) => new RedisEventBus({ host: '127.0.0.1', port }),
@@ -83,8 +99,16 @@ async function pubSubHarness(emulator: RunningEmulator): Promise<Harness> {
   await admin.createTopic(TOPIC);
   await admin.close();
   return {
-    capabilities: { namedDestination: true, typedErrors: true, streamRetention: false },
-    live: () => new PubSubEventBus({ projectId: PROJECT, topic: TOPIC, apiEndpoint: emulator.endpoint }),
+    capabilities: {
+      namedDestination: true,
+      typedErrors: true,
+      streamRetention: false,
+      groupFromStart: false,
+      backlog: false,
+      immediateRedelivery: false,
+    },
+    live: () =>
+      new PubSubEventBus({ projectId: PROJECT, topic: TOPIC, apiEndpoint: emulator.endpoint, createMissing: true }),
     detail: new RegExp(`^Pub/Sub topic projects/${PROJECT}/topics/${TOPIC} \\(\\d+ ms\\)$`),
     unreachable: (port) =>
       new PubSubEventBus({
@@ -204,6 +228,130 @@ describe.each(implementations)('EventBus contract: %s', (_name, makeHarness) => 
       expect(err).toMatchObject({ type: ErrorType.InvalidInput, nonRetryable: true });
       const trim = await bus.trimBefore(pattern, before).catch((e: unknown) => e);
       expect(trim).toMatchObject({ type: ErrorType.InvalidInput });
+    });
+  });
+
+  describe('publish, consume, acknowledge, dead-letter', () => {
+    const odd = Buffer.from([0xff, 0x00, 0xfe, 0x7b]); // not UTF-8: bytes must survive exactly
+    const messages = Array.from({ length: 25 }, (_, i) => ({
+      data: i === 3 ? odd : Buffer.from(`{"n":${i}}`),
+      attributes: { tenant_id: String(1 + (i % 2)), user_id: String(100 + i), event_type: 'api.request' },
+    }));
+    /** Pulls until `n` messages arrived (or the time is up). */
+    const drain = async (sub: EventSubscription, n: number, timeoutMs = 20_000) => {
+      const got: BusMessage[] = [];
+      const deadline = Date.now() + timeoutMs;
+      while (got.length < n && Date.now() < deadline) got.push(...(await sub.pull(10, 500)));
+      return got;
+    };
+
+    it('delivers every message with its exact bytes and attributes, in order on Redis, to each group', async () => {
+      const bus = track(h.live());
+      const stream = `events:contract:${randomUUID()}`;
+      // Pub/Sub: a subscription exists before the publish (Terraform's order); Redis: the groups start at the beginning.
+      const early = h.capabilities.groupFromStart
+        ? []
+        : [await bus.subscribe(stream, 'a', 'c1'), await bus.subscribe(stream, 'b', 'c1')];
+      const ids = await bus.publish(stream, messages);
+      expect(ids).toHaveLength(25);
+      expect(new Set(ids).size).toBe(25);
+      const [subA, subB] = h.capabilities.groupFromStart
+        ? [await bus.subscribe(stream, 'a', 'c1'), await bus.subscribe(stream, 'b', 'c1')]
+        : early;
+      const a = await drain(subA!, 25);
+      const b = await drain(subB!, 25);
+      for (const got of [a, b]) {
+        expect(got).toHaveLength(25);
+        const byId = new Map(got.map((m) => [m.id, m]));
+        ids.forEach((id, i) => {
+          const m = byId.get(id)!;
+          expect(m.data.equals(messages[i]!.data)).toBe(true);
+          expect(m.attributes).toEqual(messages[i]!.attributes);
+          expect(m.deliveryAttempt).toBe(1);
+          expect(Math.abs(m.publishedAt.getTime() - Date.now())).toBeLessThan(60_000);
+        });
+      }
+      if (h.capabilities.groupFromStart) expect(a.map((m) => m.id)).toEqual(ids);
+      await subA!.ack(a.map((m) => m.id));
+      await subB!.ack(b.map((m) => m.id));
+      await subA!.ack(a.map((m) => m.id)); // acking twice is harmless
+      await subA!.close();
+      await subB!.close();
+    }, 60_000);
+
+    it('redelivers what a crashed consumer never acknowledged, and nothing it did', async () => {
+      const bus = track(h.live());
+      const stream = `events:contract:${randomUUID()}`;
+      const first = await bus.subscribe(stream, 'g', 'worker-1');
+      await bus.publish(stream, messages.slice(0, 10));
+      const got = await drain(first, 10);
+      expect(got).toHaveLength(10);
+      await first.ack(got.slice(0, 4).map((m) => m.id));
+      if (h.capabilities.backlog) expect(await first.backlog()).toBe(6);
+      else expect(await first.backlog()).toBeUndefined();
+      await first.close(); // the crash: six delivered, never acknowledged
+      const second = await bus.subscribe(stream, 'g', 'worker-1');
+      const again = await drain(second, 6, h.capabilities.immediateRedelivery ? 5_000 : 40_000);
+      expect(again.map((m) => m.id).sort()).toEqual(
+        got
+          .slice(4)
+          .map((m) => m.id)
+          .sort(),
+      );
+      if (h.capabilities.immediateRedelivery) expect(again.every((m) => m.deliveryAttempt === 2)).toBe(true);
+      await second.ack(again.map((m) => m.id));
+      expect(await second.pull(10, 300)).toEqual([]);
+      if (h.capabilities.backlog) expect(await second.backlog()).toBe(0);
+      await second.close();
+    }, 90_000);
+
+    it('keeps dead letters with reason, detail, source id and the original bytes; lists since; removes', async () => {
+      const bus = track(h.live());
+      const stream = `events:contract:${randomUUID()}`;
+      const before = new Date(Date.now() - 1000);
+      await bus.deadLetter(stream, [
+        {
+          data: odd,
+          attributes: { tenant_id: '7', user_id: '42' },
+          reason: 'malformed_json',
+          detail: 'not UTF-8',
+          sourceId: 's-1',
+        },
+        {
+          data: Buffer.from('{}'),
+          reason: 'unsupported_version',
+          detail: 'schema_version is missing',
+          sourceId: 's-2',
+        },
+      ]);
+      const listed = await bus.listDeadLetters(stream, { limit: 10 });
+      expect(listed).toHaveLength(2);
+      const first = listed.find((d) => d.sourceId === 's-1')!;
+      expect(first).toMatchObject({
+        reason: 'malformed_json',
+        detail: 'not UTF-8',
+        sourceStream: stream,
+        attributes: { tenant_id: '7', user_id: '42' },
+      });
+      expect(first.data.equals(odd)).toBe(true);
+      expect(first.deadLetteredAt.getTime()).toBeGreaterThanOrEqual(before.getTime());
+      expect(await bus.listDeadLetters(stream, { limit: 10, since: new Date(Date.now() + 60_000) })).toEqual([]);
+      expect(await bus.removeDeadLetters(stream, [first.id])).toBe(1);
+      expect((await bus.listDeadLetters(stream, { limit: 10 })).map((d) => d.sourceId)).toEqual(['s-2']);
+    }, 60_000);
+
+    it('refuses bad stream names and attribute names as InvalidInput', async () => {
+      const bus = track(h.live());
+      for (const call of [
+        () => bus.publish('events:a b', messages.slice(0, 1)),
+        () => bus.subscribe('', 'g', 'c'),
+        () => bus.deadLetter('events:*', []),
+        () => bus.publish(`events:contract:${randomUUID()}`, [{ data: Buffer.from('x'), attributes: { data: 'x' } }]),
+      ]) {
+        const err = await call().catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(PlatformError);
+        expect(err).toMatchObject({ type: ErrorType.InvalidInput, nonRetryable: true });
+      }
     });
   });
 

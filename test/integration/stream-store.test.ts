@@ -42,7 +42,12 @@ function event(tenant: string, over: Partial<AcceptedEvent['event']> = {}, messa
       tenant_id: tenant,
       user_id: '77',
       occurred_at: '2026-12-05T10:00:10.000Z',
-      payload: { outcome: 'failure', failure_reason: 'invalid_password', attempted_email: 'Victim@Example.com', ip: '10.0.0.9' },
+      payload: {
+        outcome: 'failure',
+        failure_reason: 'invalid_password',
+        attempted_email: 'Victim@Example.com',
+        ip: '10.0.0.9',
+      },
       ...over,
     } as AcceptedEvent['event'],
   };
@@ -54,8 +59,20 @@ function output(tenant: string, over: Partial<BatchOutput> = {}): BatchOutput {
     accepted: [event(tenant), event(tenant, { occurred_at: '2026-12-05T10:01:05.000Z' })],
     refused: [{ messageId: 'bad-1', reason: 'malformed_json', detail: 'Unexpected token' }],
     logins: [
-      { windowStart: '2026-12-05T10:00:00.000Z', tenantId: tenant, outcome: 'failure', failureReason: 'invalid_password', attempts: 1 },
-      { windowStart: '2026-12-05T10:01:00.000Z', tenantId: tenant, outcome: 'failure', failureReason: 'invalid_password', attempts: 1 },
+      {
+        windowStart: '2026-12-05T10:00:00.000Z',
+        tenantId: tenant,
+        outcome: 'failure',
+        failureReason: 'invalid_password',
+        attempts: 1,
+      },
+      {
+        windowStart: '2026-12-05T10:01:00.000Z',
+        tenantId: tenant,
+        outcome: 'failure',
+        failureReason: 'invalid_password',
+        attempts: 1,
+      },
     ],
     features: [],
     apis: [
@@ -73,7 +90,13 @@ function output(tenant: string, over: Partial<BatchOutput> = {}): BatchOutput {
     ],
     sessions: [],
     openedSessions: [
-      { sessionId: `s-${tenant}`, tenantId: tenant, userId: '77', startedAt: '2026-12-05T10:00:00.000Z', lastSeenAt: '2026-12-05T10:00:00.000Z' },
+      {
+        sessionId: `s-${tenant}`,
+        tenantId: tenant,
+        userId: '77',
+        startedAt: '2026-12-05T10:00:00.000Z',
+        lastSeenAt: '2026-12-05T10:00:00.000Z',
+      },
     ],
     closedSessionIds: [],
     incidents: [],
@@ -96,17 +119,17 @@ describe('PostgresStreamStore', () => {
       [tenant],
     );
     expect(logins.map((r: { attempts: string }) => Number(r.attempts))).toEqual([2, 2]);
-    const { rows: apis } = await db.query(
+    const { rows: apis } = await db.query<Record<string, unknown>>(
       'select requests, status_4xx, latency_ms_sum, latency_sketch, latency_p50_ms from stream.stream_api_performance_1m where tenant_id = $1',
       [tenant],
     );
     expect(apis).toHaveLength(1);
-    expect(Number(apis[0].requests)).toBe(4);
-    expect(Number(apis[0].status_4xx)).toBe(2);
-    expect(Number(apis[0].latency_ms_sum)).toBe(600);
-    expect(apis[0].latency_sketch).toBe(sketch(100, 200, 100, 200));
-    expect(Number(apis[0].latency_p50_ms)).toBeGreaterThan(98);
-    expect(Number(apis[0].latency_p50_ms)).toBeLessThan(202);
+    expect(Number(apis[0]!.requests)).toBe(4);
+    expect(Number(apis[0]!.status_4xx)).toBe(2);
+    expect(Number(apis[0]!.latency_ms_sum)).toBe(600);
+    expect(apis[0]!.latency_sketch).toBe(sketch(100, 200, 100, 200));
+    expect(Number(apis[0]!.latency_p50_ms)).toBeGreaterThan(98);
+    expect(Number(apis[0]!.latency_p50_ms)).toBeLessThan(202);
     const dlq = await store.deadLetterCounts('2000-01-01');
     expect(dlq.find((d) => d.shard === shard)).toEqual({ shard, reason: 'malformed_json', messages: 2 });
   });
@@ -116,11 +139,16 @@ describe('PostgresStreamStore', () => {
     const tenant = String(200_000 + Math.floor(Math.random() * 1e6));
     const bad = output(tenant);
     // A window key the table refuses (NULL tenant) fails the transaction after the checkpoint and raw batch writes.
-    bad.features = [{ windowStart: '2026-12-05T10:00:00.000Z', tenantId: null as unknown as string, feature: 'x', events: 1 }];
+    bad.features = [
+      { windowStart: '2026-12-05T10:00:00.000Z', tenantId: null as unknown as string, feature: 'x', events: 1 },
+    ];
     await expect(store.commit(shard, bad)).rejects.toThrow();
     expect((await store.checkpoints()).find((c) => c.shard === shard)).toBeUndefined();
-    const { rows } = await db.query('select count(*)::int as n from stream.raw_batches where shard = $1', [shard]);
-    expect(rows[0].n).toBe(0);
+    const { rows } = await db.query<{ n: number }>(
+      'select count(*)::int as n from stream.raw_batches where shard = $1',
+      [shard],
+    );
+    expect(rows[0]!.n).toBe(0);
   });
 
   it('loads the snapshot a restarted consumer needs: watermark, open sessions, recent events, refused ids', async () => {
@@ -137,7 +165,10 @@ describe('PostgresStreamStore', () => {
     // Older batches contribute only events within the horizon; the last three batches (what a crash before the ack
     // redelivers) contribute every event, even behind the watermark their own commit advanced.
     for (let i = 0; i < 3; i++) {
-      await store.commit(shard, output(tenant, { accepted: [event(tenant, { occurred_at: '2026-12-05T10:01:30.000Z' })] }));
+      await store.commit(
+        shard,
+        output(tenant, { accepted: [event(tenant, { occurred_at: '2026-12-05T10:01:30.000Z' })] }),
+      );
     }
     const narrow = await store.load(shard, 0);
     expect(narrow.snapshot.recent.map((a) => a.event.occurred_at)).toEqual([
@@ -159,7 +190,16 @@ describe('PostgresStreamStore', () => {
     await store.markProjected(shard, changes.version, closedBefore);
     expect(Object.keys((await store.changesSince(shard, closedBefore)).tables)).toEqual([]);
     // A late event corrects the closed window: it is projected again, with the merged value.
-    await store.commit(shard, output(tenant, { apis: [], accepted: [], refused: [], openedSessions: [], logins: output(tenant).logins.slice(0, 1) }));
+    await store.commit(
+      shard,
+      output(tenant, {
+        apis: [],
+        accepted: [],
+        refused: [],
+        openedSessions: [],
+        logins: output(tenant).logins.slice(0, 1),
+      }),
+    );
     const again = await store.changesSince(shard, closedBefore);
     expect(again.tables.stream_login_attempts_1m?.map((r) => r.attempts)).toEqual([2]);
   });
@@ -189,7 +229,11 @@ describe('PostgresStreamStore', () => {
 
     const subject = { tenantId: tenant, userId: '77', email: 'victim@example.com' };
     const before = await store.scan(subject);
-    expect(before.occurrences).toMatchObject({ 'stream.raw_batches': 4, 'stream.open_sessions': 1, 'stream.stream_security_incidents': 1 });
+    expect(before.occurrences).toMatchObject({
+      'stream.raw_batches': 4,
+      'stream.open_sessions': 1,
+      'stream.stream_security_incidents': 1,
+    });
     const erased = await store.erase({ ...subject, token: '-123456789' });
     expect(erased['stream.raw_batches']).toBe(4);
     expect((await store.scan(subject)).occurrences).toEqual({

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsumeShardInput } from '../../activities/stream';
 import { FailureType } from '../../schema/failure-types';
 import { StreamDeadLetters, StreamShard, StreamState } from '../../workflows/search-attributes';
+import type { streamConsumer } from '../../workflows/stream-consumer';
 import {
   streamDrainSignal,
   streamPauseSignal,
@@ -66,13 +67,21 @@ function consumer(ms = 200) {
         if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
         await new Promise((r) => setTimeout(r, 20));
       }
-      return segment(input.drain ? { stoppedBy: 'drained', batches: 1, received: 3, processed: 3, deadLettered: 0, duplicates: 0 } : {});
+      return segment(
+        input.drain
+          ? { stoppedBy: 'drained', batches: 1, received: 3, processed: 3, deadLettered: 0, duplicates: 0 }
+          : {},
+      );
     },
   });
 }
 
 const start = (taskQueue: string, input: StreamConsumerInput) =>
-  t.env.client.workflow.start('streamConsumer', { taskQueue, workflowId: `stream-test-${randomUUID()}`, args: [input] });
+  t.env.client.workflow.start<typeof streamConsumer>('streamConsumer', {
+    taskQueue,
+    workflowId: `stream-test-${randomUUID()}`,
+    args: [input],
+  });
 
 describe('streamConsumer', () => {
   it('keeps status and search attributes per segment, pauses, resumes and drains', async () => {
@@ -102,7 +111,7 @@ describe('streamConsumer', () => {
       );
 
       await handle.signal(streamResumeSignal);
-      await waitFor('a segment after resume', async () => c.names().length > callsWhenPaused, 10_000);
+      await waitFor('a segment after resume', () => Promise.resolve(c.names().length > callsWhenPaused), 10_000);
       await handle.signal(streamDrainSignal);
       const final: StreamConsumerStatus = await handle.result();
       expect(final.state).toBe('drained');
@@ -122,7 +131,9 @@ describe('streamConsumer', () => {
       expect(s.segments).toBeGreaterThanOrEqual(4);
       // Record the history of one run for the replay test (test/histories): set RECORD_HISTORIES=1 to refresh.
       if (process.env.RECORD_HISTORIES === '1') {
-        const history = await t.env.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId).fetchHistory();
+        const history = await t.env.client.workflow
+          .getHandle(handle.workflowId, handle.firstExecutionRunId)
+          .fetchHistory();
         fs.writeFileSync(path.join(__dirname, '..', 'histories', 'stream-consumer.json'), historyToJSON(history));
       }
       await handle.signal(streamDrainSignal);
@@ -133,7 +144,7 @@ describe('streamConsumer', () => {
   it('refuses bad input as InvalidInput, naming the field', async () => {
     const c = consumer();
     await t.withWorker(c.activities, async (taskQueue) => {
-      const handle = await start(taskQueue, { shard: -1 } as StreamConsumerInput);
+      const handle = await start(taskQueue, { shard: -1 });
       const err = await handle.result().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(WorkflowFailedError);
       const cause = (err as WorkflowFailedError).cause as { type?: string; message: string };
