@@ -17,6 +17,8 @@ export interface SimulateOptions {
   /** Share of events the relay publishes twice (a crash between publish and delete). @default 0 */
   duplicateShare?: number;
   shards: number;
+  /** `stream produce --stream`: one stream for everything (a load test of one consumer). */
+  stream?: string;
   /** Progress line, about once a second. */
   onProgress?: (line: string) => void;
   /** Wall clock (tests). @default Date.now */
@@ -212,7 +214,8 @@ async function relay(
       user_id: string | null;
       event_type: string;
     }>(
-      'select id::text, stream, data, tenant_id::text, user_id::text, event_type from event_outbox order by id limit 5000',
+      // Ordered by the bigint column, not the text alias (which sorts '100' before '99').
+      'select id::text as id, stream, data, tenant_id::text, user_id::text, event_type from event_outbox order by event_outbox.id limit 5000',
     );
     if (rows.length === 0) return published;
     const byStream = new Map<string, OutgoingMessage[]>();
@@ -334,7 +337,7 @@ export async function produceEvents(bus: EventBus, options: SimulateOptions): Pr
     async (at, count) => {
       const byStream = new Map<string, OutgoingMessage[]>();
       for (const e of generator.next(at, count)) {
-        const stream = streamOfShard(shardOf(e.tenant_id, options.shards));
+        const stream = options.stream ?? streamOfShard(shardOf(e.tenant_id, options.shards));
         const list = byStream.get(stream) ?? [];
         if (options.malformedShare > 0 && chaos.next() < options.malformedShare) {
           const bad = malformedMessage(chaos, e);

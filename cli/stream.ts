@@ -315,9 +315,11 @@ export function registerStreamCommands(program: Command, getConfig: () => Config
     .requiredOption('--duration <seconds>', 'how long')
     .option('--seed <s>', 'generator seed', 'load')
     .option('--malformed-share <p>', 'share of malformed messages', '0')
+    .option('--stream <name>', 'publish everything to this one stream instead of the tenants’ shard streams')
     .action(async (opts: Record<string, string>) => {
       const config = getConfig();
-      const options = parseSimulate({ ...opts, duplicateShare: '0' }, config);
+      const { stream: only, ...rest } = opts;
+      const options = { ...parseSimulate({ ...rest, duplicateShare: '0' }, config), ...(only ? { stream: only } : {}) };
       const result = await withBus(config, (bus) => produceEvents(bus, options));
       out(formatSimulation(result, 'produced'));
     });

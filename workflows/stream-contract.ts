@@ -34,7 +34,7 @@ export const streamConsumerInput = z.strictObject({
   segmentSeconds: z.number().int().min(1).max(3_600).default(60),
   /** Continue-as-new after this many batches (history stays short whatever the uptime). */
   continueAsNewEveryBatches: z.number().int().min(1).default(20_000),
-  batchSize: z.number().int().min(1).max(50_000).default(5_000),
+  batchSize: z.number().int().min(1).max(50_000).default(10_000),
   pullWaitMs: z.number().int().min(10).max(10_000).default(1_000),
   projectEveryMs: z.number().int().min(100).max(600_000).default(5_000),
   /** Processor options (streaming/processor.ts); omitted ones take their defaults. */

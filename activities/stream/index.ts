@@ -64,7 +64,6 @@ export interface ConsumeShardInput {
 
 const FAR_FUTURE = '9999-12-31T00:00:00.000Z';
 const HOUR_MS = 3_600_000;
-const asError = (e: unknown) => (e instanceof Error ? e : new Error('stream side work failed', { cause: e }));
 
 /** One archived event as a `fact_stream_events` row (the envelope flattened; absent fields NULL). */
 function archiveRow(a: AcceptedEvent, shard: number): Record<string, unknown> {
@@ -117,11 +116,17 @@ export function createStreamActivities(deps: StreamDeps) {
    * Parquet file merged on the primary key, so a repeat changes nothing. Runs beside the consume loop, never inside
    * it: a warehouse held by the daily load (DuckDB has one writer per file) delays the projection, not the stream.
    */
+  let datasetReady = false;
   async function project(shard: number, watermark: string | undefined): Promise<number> {
     if (!watermark) return 0;
     const changes = await deps.streams.changesSince(String(shard), watermark);
     const tables = Object.entries(changes.tables);
     if (tables.length === 0) return 0;
+    if (!datasetReady) {
+      // Here, not at the start of the segment: a warehouse held by the daily load must not delay consuming.
+      await deps.warehouse.ensureDataset(deps.dataset);
+      datasetReady = true;
+    }
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), `stream-${shard}-`));
     let rows = 0;
     try {
@@ -233,7 +238,6 @@ export function createStreamActivities(deps: StreamDeps) {
       const started = now();
       const shard = String(input.shard);
       const config = processorConfigSchema.parse({ idleAdvanceMs: 15_000, ...input.processor });
-      await deps.warehouse.ensureDataset(deps.dataset);
       const loaded = await deps.streams.load(shard, horizonMs(config));
       const processor = new ShardProcessor(config, loaded.snapshot);
       let checkpoint: StreamCheckpoint | undefined = loaded.checkpoint;
@@ -252,7 +256,7 @@ export function createStreamActivities(deps: StreamDeps) {
       const subscription = await deps.bus.subscribe(input.stream, input.group, `shard-${shard}`);
       // Side work (projection, notifications) runs one at a time beside the loop; its failures surface at the end.
       let side: Promise<void> | undefined;
-      let sideError: unknown;
+      let sideFailures = 0;
       let lastSide = 0;
       const startSide = (force = false) => {
         if (side || (!force && now() - lastSide < input.projectEveryMs)) return;
@@ -266,7 +270,12 @@ export function createStreamActivities(deps: StreamDeps) {
           deps.metrics?.batch(input.shard, ZERO_COUNTS, backlog);
         })()
           .catch((err: unknown) => {
-            sideError = err;
+            // The warehouse may be held by the daily load or an erasure: consuming goes on, the next tick retries.
+            sideFailures++;
+            ctx.log.warn('stream side work failed; retried on the next tick', {
+              shard: input.shard,
+              error: err instanceof Error ? err.message : String(err),
+            });
           })
           .finally(() => {
             side = undefined;
@@ -276,7 +285,6 @@ export function createStreamActivities(deps: StreamDeps) {
       try {
         while (!signal.aborted) {
           if (result.batches >= input.maxBatches || now() - started >= input.maxDurationMs) break;
-          if (sideError) throw asError(sideError);
           const messages = await subscription.pull(input.batchSize, input.pullWaitMs);
           if (messages.length === 0 && input.drain) {
             result.stoppedBy = 'drained';
@@ -307,15 +315,33 @@ export function createStreamActivities(deps: StreamDeps) {
             deps.metrics?.batch(input.shard, output.counts, undefined);
           }
           startSide();
-          ctx.heartbeat({ batches: result.batches, processed: result.processed, watermark: result.watermark });
+          ctx.heartbeat({
+            batches: result.batches,
+            processed: result.processed,
+            watermark: result.watermark,
+            sideFailures,
+          });
         }
         if (side) await side;
-        if (sideError) throw asError(sideError);
         // Leave nothing behind: a segment projects what its watermark closed; a drained consumer projects every
         // window as it stands, open ones included (a later change to one is projected again when consuming resumes).
-        await notifyIncidents(input.shard);
-        await project(input.shard, result.stoppedBy === 'drained' ? FAR_FUTURE : result.watermark);
-        await archive(input.shard, result.watermark, config.allowedLatenessMs, horizonMs(config));
+        // A drain must leave the warehouse complete (a failure retries the activity); a segment that cannot reach the
+        // warehouse now leaves it to the next segment.
+        const finish = async () => {
+          await notifyIncidents(input.shard);
+          await project(input.shard, result.stoppedBy === 'drained' ? FAR_FUTURE : result.watermark);
+          await archive(input.shard, result.watermark, config.allowedLatenessMs, horizonMs(config));
+        };
+        if (result.stoppedBy === 'drained') await finish();
+        else {
+          await finish().catch((err: unknown) => {
+            sideFailures++;
+            ctx.log.warn('stream projection at the end of a segment failed; the next segment retries it', {
+              shard: input.shard,
+              error: err instanceof Error ? err.message : String(err),
+            });
+          });
+        }
         const backlog = await subscription.backlog();
         if (backlog !== undefined) result.backlog = backlog;
       } finally {

@@ -70,7 +70,7 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const consume = (over: Partial<ConsumeShardInput> = {}) => {
+const consume = (over: Partial<ConsumeShardInput> = {}): Promise<ConsumeSegmentResult> => {
   const activities = createStreamActivities({
     ...adapters,
     streams: adapters.streams,
@@ -80,7 +80,7 @@ const consume = (over: Partial<ConsumeShardInput> = {}) => {
     ui: { url: 'http://ui', namespace: 'default' },
   });
   const run = (input: ConsumeShardInput): Promise<ConsumeSegmentResult> => activities.consumeShard(input);
-  return new MockActivityEnvironment().run(run, {
+  return new MockActivityEnvironment().run<[ConsumeShardInput], ConsumeSegmentResult, typeof run>(run, {
     shard,
     stream,
     group: 'test',
