@@ -33,10 +33,10 @@ const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
-const EVENTS = arg('events', 300_000);
+const EVENTS = arg('events', 200_000);
 const RATE = arg('rate', 10_000);
-const SECONDS = arg('seconds', 30);
-const BATCH = arg('batch', 5000);
+const SECONDS = arg('seconds', 20);
+const BATCH = arg('batch', 10_000);
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
 const quantile = (sorted: number[], q: number) =>
@@ -106,6 +106,28 @@ async function main(): Promise<void> {
     return cp;
   };
   let recordLatency = false;
+  let pullMs = 0;
+  let ackMs = 0;
+  const realSubscribe = bus.subscribe.bind(bus);
+  bus.subscribe = async (...args) => {
+    const sub = await realSubscribe(...args);
+    return {
+      ...sub,
+      pull: async (max, wait) => {
+        const t0 = performance.now();
+        const r = await sub.pull(max, wait);
+        pullMs += performance.now() - t0;
+        return r;
+      },
+      ack: async (ids) => {
+        const t0 = performance.now();
+        await sub.ack(ids);
+        ackMs += performance.now() - t0;
+      },
+      backlog: () => sub.backlog(),
+      close: () => sub.close(),
+    };
+  };
   const activities = createStreamActivities({
     bus,
     streams,
@@ -144,9 +166,14 @@ async function main(): Promise<void> {
 
     const started = performance.now();
     commitMs = 0;
+    pullMs = 0;
+    ackMs = 0;
     const result = await consume(pathStream, {});
     const seconds = (performance.now() - started) / 1000;
     const commitShare = commitMs / 1000 / seconds;
+    say(
+      `time split: commit ${Math.round(commitMs)} ms, pull ${Math.round(pullMs)} ms, ack ${Math.round(ackMs)} ms of ${Math.round(seconds * 1000)} ms`,
+    );
     const rate = result.received / seconds;
     say(`whole path: ${result.received} received, ${result.processed} processed in ${seconds.toFixed(1)} s`);
 

@@ -20,6 +20,7 @@ beforeAll(async () => {
   await seeded.db.pool.query("select setval('event_outbox_id_seq', 95)");
 }, 300_000);
 afterAll(async () => {
+  await bus?.redis.del('events:user-module:0');
   await bus?.close();
   await seeded?.destroy();
 });

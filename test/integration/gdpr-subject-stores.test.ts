@@ -175,8 +175,10 @@ describe('PostgresSubjectStore', () => {
 
 describe('RedisSubjectCache', () => {
   const prefix = `t${Date.now()}`;
-  const dave = { tenantId: prefix, userId: '42', email: 'dave@example.com' };
-  const erin = { tenantId: prefix, userId: '43', email: 'erin@example.com' };
+  // Ids no other suite uses: the cache scan reads every `events:*` stream of the shared test Redis.
+  const base = 9_000_000_000 + (Date.now() % 1_000_000_000);
+  const dave = { tenantId: prefix, userId: String(base), email: `dave-${prefix}@example.com` };
+  const erin = { tenantId: prefix, userId: String(base + 1), email: `erin-${prefix}@example.com` };
   let redis: Redis;
   let cache: RedisSubjectCache;
 

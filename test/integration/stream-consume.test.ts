@@ -7,6 +7,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGdprActivities } from '../../activities/gdpr';
 import { createStreamActivities, type ConsumeShardInput } from '../../activities/stream';
+import { type RedisEventBus } from '../../adapters/event-bus/redis';
 import { DuckDbLakeRewriter } from '../../adapters/lake/duckdb-rewriter';
 import { duckdbParquetWriter } from '../../adapters/parquet';
 import type { Adapters, Notification } from '../../adapters/ports';
@@ -27,7 +28,8 @@ let dir: string;
 let config: Config;
 let adapters: Adapters;
 const notified: Notification[] = [];
-const shard = 40 + Math.floor(Math.random() * 20);
+// A shard number no other run uses: the stream store (PostgreSQL) outlives the test.
+const shard = 100_000 + Math.floor(Math.random() * 900_000);
 const stream = `events:test-consume:${randomUUID()}`;
 const tenant = String(700_000 + Math.floor(Math.random() * 100_000));
 const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 2 * 3_600_000;
@@ -66,6 +68,7 @@ beforeAll(() => {
   adapters = buildAdapters(config, () => undefined);
 });
 afterAll(async () => {
+  await (adapters?.bus as RedisEventBus | undefined)?.redis.del(stream, `${stream}:dlq`);
   await adapters?.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
