@@ -73,6 +73,12 @@ NOT_PRODUCED: dict[str, str] = {
     "dq_results": "written by the data-quality activities",
     "audit_log": "written by activities",
     "pipeline_runs": "written by the workflow",
+    "stream_login_attempts_1m": "real-time windows: projected by the stream consumers (activities/stream)",
+    "stream_feature_usage_1m": "real-time windows: projected by the stream consumers (activities/stream)",
+    "stream_api_performance_1m": "real-time windows: projected by the stream consumers (activities/stream)",
+    "stream_sessions_1m": "real-time windows: projected by the stream consumers (activities/stream)",
+    "stream_security_incidents": "real-time incidents: projected by the stream consumers (activities/stream)",
+    "fact_stream_events": "the stream's raw archive: written hourly to the raw zone by the stream consumers",
 }
 
 

@@ -39,6 +39,12 @@ const event = <N extends string>(
   piiColumns: readonly string[] = [],
 ): EventTable & { name: N } => ({ name, kind: 'event', timestampColumn, columns, piiColumns });
 
+/**
+ * Tables of the source database that are transport, not data, and so are never extracted: `event_outbox` (migration
+ * 006) holds the real-time events between their commit and their publish, each a copy of a row of an event table.
+ */
+export const TRANSPORT_TABLES = ['event_outbox'] as const;
+
 /** In foreign-key order: a table only references tables before it (load in this order, truncate in reverse). */
 export const SOURCE_TABLES = [
   dimension('tenants', ['tenant_id', 'name', 'plan', 'region', 'status', 'created_at']),
