@@ -25,9 +25,6 @@ export interface AppEventOptions {
   attackEveryMs?: number;
 }
 
-/** A generated event and, for session ends, the session it closes (the source row to update). */
-export type AppEvent = StreamEvent;
-
 const hex = (rng: Rng, n: number) => {
   let s = '';
   for (let i = 0; i < n; i++) s += Math.floor(rng.next() * 16).toString(16);

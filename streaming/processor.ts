@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { parseEvent, type StreamEvent } from '../schema/events';
 import { DDSketch } from './ddsketch';
 import type {
-  AcceptedEvent,
   ApiDelta,
   BatchOutput,
   FeatureDelta,
@@ -120,11 +119,6 @@ export class ShardProcessor {
       if (a.event.type === 'auth.attempt') this.detect(a.event, t, undefined, undefined);
     }
     if (snapshot.watermark) this.watermark = Date.parse(snapshot.watermark);
-  }
-
-  /** The event-time watermark (ISO), if any event was seen. */
-  currentWatermark(): string | undefined {
-    return this.watermark === undefined ? undefined : iso(this.watermark);
   }
 
   process(messages: readonly { id: string; data: Buffer }[], now: Date): BatchOutput {
@@ -394,11 +388,4 @@ export class ShardProcessor {
     const burstBound = bound - this.config.bruteForce.windowMs;
     for (const [key, b] of this.bursts) if (b.lastFailureAt < burstBound) this.bursts.delete(key);
   }
-
-  /** Sizes of the in-memory state (for the consumer's metrics and the benchmark). */
-  stateSizes(): { dedupe: number; openSessions: number; bursts: number } {
-    return { dedupe: this.seen.size, openSessions: this.open.size, bursts: this.bursts.size };
-  }
 }
-
-export type { AcceptedEvent };

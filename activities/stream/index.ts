@@ -12,7 +12,6 @@ import {
   type ParquetWriter,
   type PartitionFile,
   type PartitionLock,
-  type StreamCheckpoint,
   type StreamStore,
   type Warehouse,
 } from '../../adapters/ports';
@@ -240,7 +239,7 @@ export function createStreamActivities(deps: StreamDeps) {
       const config = processorConfigSchema.parse({ idleAdvanceMs: 15_000, ...input.processor });
       const loaded = await deps.streams.load(shard, horizonMs(config));
       const processor = new ShardProcessor(config, loaded.snapshot);
-      let checkpoint: StreamCheckpoint | undefined = loaded.checkpoint;
+      const checkpoint = loaded.checkpoint;
       const result: ConsumeSegmentResult = {
         batches: 0,
         received: 0,
@@ -301,7 +300,7 @@ export function createStreamActivities(deps: StreamDeps) {
           output.counts.redeliveries += messages.length - fresh.length;
           if (messages.length > 0 || changesState(output, result.watermark)) {
             await deadLetter(deps.bus, input.stream, messages, output);
-            checkpoint = await deps.streams.commit(shard, output);
+            await deps.streams.commit(shard, output);
             await subscription.ack(messages.map((m) => m.id));
             if (messages.length > 0) result.batches++;
             result.received += output.counts.received;
@@ -354,7 +353,6 @@ export function createStreamActivities(deps: StreamDeps) {
         // The batch in hand is committed and acknowledged: report the cancellation as the SDK expects.
         throw signal.reason instanceof Error ? signal.reason : new Error('cancelled');
       }
-      void checkpoint;
       return result;
     },
   };

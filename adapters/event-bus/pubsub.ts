@@ -11,7 +11,7 @@ import type {
   Probe,
   StreamBacklog,
 } from '../ports';
-import { checkAttributes, checkStreamName, checkStreamPattern, minEntryId } from './stream-names';
+import { checkAttributes, checkStreamName, checkStreamPattern, deadLetterStream, minEntryId } from './stream-names';
 
 /** gRPC status codes the probe tells apart (numbers, so no grpc import is needed). */
 const NOT_FOUND = 5;
@@ -246,18 +246,18 @@ export class PubSubEventBus implements EventBus {
   }
 
   async deadLetter(stream: string, letters: readonly DeadLetterInput[]): Promise<void> {
-    checkStreamName(stream);
+    const dlq = deadLetterStream(stream);
     if (letters.length === 0) return;
     const at = new Date().toISOString();
     // A subscription only receives what is published after it exists: the reader's comes first.
-    const dlqTopic = pubsubTopicOf(this.options.topic, `${stream}:dlq`);
+    const dlqTopic = pubsubTopicOf(this.options.topic, dlq);
     try {
       await this.ensureSubscription(dlqTopic, pubsubSubscriptionOf(dlqTopic, 'reader'));
     } catch (error) {
       throw error instanceof PlatformError ? error : this.classify(error);
     }
     await this.publishTo(
-      `${stream}:dlq`,
+      dlq,
       letters.map((l) => ({
         data: l.data,
         attributes: {
@@ -294,9 +294,10 @@ export class PubSubEventBus implements EventBus {
     limit: number,
     remove: (d: DeadLetter) => boolean,
   ): Promise<DeadLetter[]> {
-    const sub = await this.subscribe(`${stream}:dlq`, 'reader', 'reader');
+    const dlq = deadLetterStream(stream);
+    const sub = await this.subscribe(dlq, 'reader', 'reader');
     const client = new v1.SubscriberClient(this.pubsub.options as ConstructorParameters<typeof v1.SubscriberClient>[0]);
-    const topicId = pubsubTopicOf(this.options.topic, `${stream}:dlq`);
+    const topicId = pubsubTopicOf(this.options.topic, dlq);
     const subscription = this.pubsub.subscription(pubsubSubscriptionOf(topicId, 'reader')).name;
     const out: DeadLetter[] = [];
     const seen = new Set<string>();

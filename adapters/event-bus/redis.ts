@@ -10,7 +10,7 @@ import type {
   Probe,
   StreamBacklog,
 } from '../ports';
-import { checkAttributes, checkStreamName, checkStreamPattern, minEntryId } from './stream-names';
+import { checkAttributes, checkStreamName, checkStreamPattern, deadLetterStream, minEntryId } from './stream-names';
 import { closeRedis, connectedRedis, createRedis } from '../redis-client';
 
 /** XRANGE page size while counting a stream's old entries. */
@@ -207,7 +207,7 @@ export class RedisEventBus implements EventBus {
   }
 
   async deadLetter(stream: string, letters: readonly DeadLetterInput[]): Promise<void> {
-    const dlq = checkStreamName(`${checkStreamName(stream)}:dlq`);
+    const dlq = deadLetterStream(stream);
     if (letters.length === 0) return;
     try {
       const redis = await connectedRedis(this.redis);
@@ -229,7 +229,7 @@ export class RedisEventBus implements EventBus {
   }
 
   async listDeadLetters(stream: string, options: { since?: Date; limit: number }): Promise<DeadLetter[]> {
-    const dlq = checkStreamName(`${checkStreamName(stream)}:dlq`);
+    const dlq = deadLetterStream(stream);
     const start = options.since ? `${options.since.getTime()}-0` : '-';
     try {
       const redis = await connectedRedis(this.redis);
@@ -259,7 +259,7 @@ export class RedisEventBus implements EventBus {
   }
 
   async removeDeadLetters(stream: string, ids: readonly string[]): Promise<number> {
-    const dlq = checkStreamName(`${checkStreamName(stream)}:dlq`);
+    const dlq = deadLetterStream(stream);
     if (ids.length === 0) return 0;
     try {
       const redis = await connectedRedis(this.redis);

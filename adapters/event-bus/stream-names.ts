@@ -16,6 +16,11 @@ export function checkStreamName(stream: string): string {
   return stream;
 }
 
+/** The dead-letter stream of `stream` (`<stream>:dlq`), both names checked: every EventBus keeps refusals there. */
+export function deadLetterStream(stream: string): string {
+  return checkStreamName(`${checkStreamName(stream)}:dlq`);
+}
+
 export function checkStreamPattern(pattern: string): string {
   const literal = pattern.endsWith('*') ? pattern.slice(0, -1) : pattern;
   if (!NAME.test(literal)) {

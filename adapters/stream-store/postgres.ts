@@ -3,7 +3,7 @@ import { postgresStreamDdl, POSTGRES_TYPES } from '../../schema/generate/postgre
 import { userAnalytics } from '../../schema/warehouse';
 import type { Dataset, Table } from '../../schema/warehouse/types';
 import { mergeSketchJson, quantilesOfSketchJson } from '../../streaming/ddsketch';
-import type { AcceptedEvent, BatchOutput, Incident, OpenSession } from '../../streaming/types';
+import type { AcceptedEvent, BatchOutput, Incident, OpenSession, ProcessorSnapshot } from '../../streaming/types';
 import type { Probe, StreamChanges, StreamCheckpoint, StreamStore, SubjectRef } from '../ports';
 import { classify, sourcePool, type PostgresSourceOptions } from '../source/postgres';
 
@@ -279,7 +279,7 @@ export class PostgresStreamStore implements StreamStore {
     horizonMs: number,
   ): Promise<{
     checkpoint?: StreamCheckpoint;
-    snapshot: { watermark?: string; openSessions: OpenSession[]; recent: AcceptedEvent[] };
+    snapshot: ProcessorSnapshot;
     refusedIds: Set<string>;
   }> {
     const [cp] = await this.read('load checkpoint', 'select * from stream.checkpoints where shard = $1', [shard]);
