@@ -112,6 +112,12 @@ export async function simulateApp(pool: pg.Pool, bus: EventBus, options: Simulat
     const chaos = new Xoshiro128(seedFromString(`${options.seed}:chaos`));
     const now = options.now ?? Date.now;
     let outage: number | undefined;
+    /** One outbox row: the bytes the bus will carry, to the event's tenant's shard stream. */
+    const outbox = (e: StreamEvent, eventType: string, data: Buffer) =>
+      client.query(
+        'insert into event_outbox (stream, tenant_id, user_id, event_type, data) values ($1, $2, $3, $4, $5)',
+        [streamOfShard(shardOf(e.tenant_id, options.shards)), e.tenant_id, e.user_id ?? null, eventType, data],
+      );
     // Publish whatever a previous run committed and did not publish.
     result.published += await relay(client, bus);
 
@@ -126,30 +132,12 @@ export async function simulateApp(pool: pg.Pool, bus: EventBus, options: Simulat
             if (e.type !== 'session.start' && options.malformedShare > 0 && chaos.next() < options.malformedShare) {
               // A buggy producer: the bytes go out through the outbox like any event, but no source row is written.
               const bad = malformedMessage(chaos, e);
-              await client.query(
-                `insert into event_outbox (stream, tenant_id, user_id, event_type, data) values ($1, $2, $3, $4, $5)`,
-                [
-                  streamOfShard(shardOf(e.tenant_id, options.shards)),
-                  e.tenant_id,
-                  e.user_id ?? null,
-                  `malformed:${bad.kind}`,
-                  bad.data,
-                ],
-              );
+              await outbox(e, `malformed:${bad.kind}`, bad.data);
               result.malformed++;
               continue;
             }
             await writeSourceRow(client, e, next);
-            await client.query(
-              `insert into event_outbox (stream, tenant_id, user_id, event_type, data) values ($1, $2, $3, $4, $5)`,
-              [
-                streamOfShard(shardOf(e.tenant_id, options.shards)),
-                e.tenant_id,
-                e.user_id ?? null,
-                e.type,
-                serializeEvent(e),
-              ],
-            );
+            await outbox(e, e.type, serializeEvent(e));
             result.events++;
             result.byType[e.type] = (result.byType[e.type] ?? 0) + 1;
           }
@@ -219,6 +207,9 @@ async function relay(
     );
     if (rows.length === 0) return published;
     const byStream = new Map<string, OutgoingMessage[]>();
+    // Double publishes per stream, counted once the bus accepted that stream's messages (a publish cut short by an
+    // outage is repeated on a later tick, when the dice fall anew).
+    const doubled = new Map<string, number>();
     for (const r of rows) {
       const message = {
         data: r.data,
@@ -234,11 +225,14 @@ async function relay(
       list.push(message);
       if (duplicates && duplicates.chaos.next() < duplicates.share) {
         list.push(message);
-        duplicates.result.duplicates++;
+        doubled.set(r.stream, (doubled.get(r.stream) ?? 0) + 1);
       }
       byStream.set(r.stream, list);
     }
-    for (const [stream, messages] of byStream) await bus.publish(stream, messages);
+    for (const [stream, messages] of byStream) {
+      await bus.publish(stream, messages);
+      if (duplicates) duplicates.result.duplicates += doubled.get(stream) ?? 0;
+    }
     await client.query('delete from event_outbox where id <= $1', [rows[rows.length - 1]!.id]);
     published += rows.length;
   }
