@@ -37,6 +37,10 @@ const EVENTS = arg('events', 200_000);
 const RATE = arg('rate', 10_000);
 const SECONDS = arg('seconds', 20);
 const BATCH = arg('batch', 10_000);
+/** `--sustained-only`: skip the two latency runs (quick iterations on throughput). */
+const SUSTAINED_ONLY = process.argv.includes('--sustained-only');
+/** Scale-out: the same N events over this many shards, each consumed by a process of its own. */
+const CONSUMERS = arg('consumers', 2);
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
 const quantile = (sorted: number[], q: number) =>
@@ -176,6 +180,11 @@ async function main(): Promise<void> {
     );
     const rate = result.received / seconds;
     say(`whole path: ${result.received} received, ${result.processed} processed in ${seconds.toFixed(1)} s`);
+    const scaled = CONSUMERS > 1 ? await scaleOut(bus, run, config.sourceDb.database) : undefined;
+    if (scaled) say(`${CONSUMERS} consumer processes: ${Math.round(scaled)} events/s together`);
+    const scaledCell = scaled
+      ? `${Math.round(scaled)} events/s: **${(scaled / raw).toFixed(2)}×** raw, ${(scaled / rate).toFixed(2)}× one consumer`
+      : 'not run';
 
     /**
      * Events at RATE/s from another process (`analytics stream produce`, as the application would be) while the
@@ -236,6 +245,15 @@ async function main(): Promise<void> {
         recordLatency = false;
       }
     };
+    if (SUSTAINED_ONLY) {
+      for (const s of [rawStream, pathStream, `${pathStream}:dlq`]) await bus.redis.del(s);
+      process.stdout.write(
+        `sustained ingest: ${Math.round(rate)} events/s (commit ${Math.round(commitShare * 100)} % of the time); ` +
+          `raw XREADGROUP+XACK drain ${Math.round(raw)} events/s: ${(rate / raw).toFixed(2)}×; ` +
+          `${CONSUMERS} consumer processes: ${scaledCell}\n`,
+      );
+      return;
+    }
     const free = await latencyRun('latency', false);
     say(`latency, warehouse free: p50 ${free.p50} ms, p95 ${free.p95} ms`);
     const held = await latencyRun('latency-held', true);
@@ -248,6 +266,7 @@ async function main(): Promise<void> {
       `| figure | value | reference (same run) | goal |`,
       `|---|---|---|---|`,
       `| sustained ingest, bus → windows → warehouse (batches of ${BATCH}) | ${Math.round(rate)} events/s (${Math.round(commitShare * 100)} % of the time in the PostgreSQL commit) | raw XREADGROUP+XACK drain ${Math.round(raw)} events/s: **${(rate / raw).toFixed(2)}×** | ≥ 0.4× and ≥ 50000/s |`,
+      `| the same N events over ${CONSUMERS} shards, one consumer process each (started, then released together) | ${scaledCell} | the raw drain and the one-consumer run above | — |`,
       `| event → queryable window at ${RATE}/s asked, ${Math.round(free.rate)}/s produced | p50 ${free.p50} ms, p95 ${free.p95} ms (${free.n} events) | — | p95 ≤ 5000 ms |`,
       `| the same while another process holds the DuckDB warehouse for writing (a daily load) | p50 ${held.p50} ms, p95 ${held.p95} ms (${held.n} events, ${Math.round(held.rate)}/s) | the free run above | ingestion unaffected |`,
       `| peak RSS of the consuming process | ${Math.round(peakRss / 1048576)} MiB | — | — |`,
@@ -257,6 +276,115 @@ async function main(): Promise<void> {
     clearInterval(rssTimer);
     await adapters.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Pre-publishes EVENTS / CONSUMERS events to each of CONSUMERS streams, starts one consuming process per stream
+ * (`--consume-child`), waits until every one is ready, releases them together and returns the events/s of the whole:
+ * all events over the time from the release to the last one's end. Each child has a data directory (so a DuckDB
+ * warehouse) of its own: DuckDB takes one writing process per file, which BigQuery does not; the stream store (the
+ * shared PostgreSQL) and the bus (the shared Redis) are what is measured.
+ */
+async function scaleOut(bus: RedisEventBus, run: string, database: string): Promise<number> {
+  const streams = Array.from({ length: CONSUMERS }, (_, i) => `events:bench:${run}:s${i}`);
+  say(`publishing ${EVENTS} events over ${CONSUMERS} streams for the scale-out run…`);
+  for (const [i, stream] of streams.entries())
+    await prefill(bus, stream, Math.ceil(EVENTS / CONSUMERS), `${run}-s${i}`);
+  const dirs = streams.map(() => fs.mkdtempSync(path.join(os.tmpdir(), 'bench-stream-child-')));
+  const firstShard = 1000 + CONSUMERS * Math.floor(Math.random() * 1000); // fresh shards: no state from earlier runs
+  const children = streams.map((stream, i) =>
+    spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(PROJECT_ROOT, 'bench/stream.ts'),
+        '--consume-child',
+        stream,
+        String(firstShard + i),
+      ],
+      {
+        cwd: PROJECT_ROOT,
+        env: { ...process.env, SOURCE_DB_NAME: database, ANALYTICS_DATA_DIR: dirs[i] },
+        stdio: ['pipe', 'pipe', 'inherit'],
+      },
+    ),
+  );
+  try {
+    const outputs = children.map(
+      (child) =>
+        new Promise<string>((resolve, reject) => {
+          let out = '';
+          child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+          child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`consumer exited ${code}`))));
+        }),
+    );
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            const onData = (d: Buffer) => {
+              if (!d.toString().includes('ready')) return;
+              child.stdout.off('data', onData);
+              resolve();
+            };
+            child.stdout.on('data', onData);
+          }),
+      ),
+    );
+    const started = performance.now();
+    for (const child of children) child.stdin.end('go\n');
+    const results = (await Promise.all(outputs)).map(
+      (o) => JSON.parse(o.slice(o.indexOf('{'))) as { received: number },
+    );
+    const seconds = (performance.now() - started) / 1000;
+    return results.reduce((n, r) => n + r.received, 0) / seconds;
+  } finally {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    for (const stream of streams) await bus.redis.del(stream, `${stream}:dlq`);
+    for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The child of `scaleOut`: drains one stream with the consume activity after 'go' on stdin; prints its result. */
+async function consumeChild(stream: string, shard: number): Promise<void> {
+  const config = loadConfig();
+  const adapters = buildAdapters(config, () => undefined);
+  try {
+    const activities = createStreamActivities({
+      bus: adapters.bus,
+      streams: adapters.streams,
+      warehouse: adapters.warehouse,
+      store: adapters.store,
+      parquet: duckdbParquetWriter,
+      notifier: { notify: () => Promise.resolve() },
+      notifications: adapters.notifications,
+      lock: adapters.lock,
+      dataset: userAnalytics,
+      ui: { url: config.temporal.uiUrl, namespace: config.temporal.namespace },
+    });
+    await adapters.streams.ping(); // schema applied and connected before the clock starts
+    process.stdout.write('ready\n');
+    await new Promise<void>((resolve) => process.stdin.once('data', () => resolve()));
+    const result = await new MockActivityEnvironment().run(
+      (input: ConsumeShardInput) => activities.consumeShard(input),
+      {
+        shard,
+        stream,
+        group: 'bench',
+        maxBatches: 1_000_000,
+        maxDurationMs: 3_600_000,
+        batchSize: BATCH,
+        pullWaitMs: 200,
+        projectEveryMs: 5000,
+        drain: true,
+        processor: { idleAdvanceMs: 15_000 },
+      },
+    );
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } finally {
+    await adapters.close();
   }
 }
 
@@ -279,7 +407,13 @@ async function holdFile(file: string): Promise<{ release: () => void }> {
   };
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+const child = process.argv.indexOf('--consume-child');
+(child > 0 ? consumeChild(process.argv[child + 1]!, Number(process.argv[child + 2])) : main()).then(
+  () => {
+    if (child > 0) process.exit(0);
+  },
+  (err: unknown) => {
+    process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

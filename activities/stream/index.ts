@@ -62,6 +62,7 @@ export interface ConsumeShardInput {
 }
 
 const FAR_FUTURE = '9999-12-31T00:00:00.000Z';
+const ARCHIVE_BATCHES = 50;
 const HOUR_MS = 3_600_000;
 
 /** One archived event as a `fact_stream_events` row (the envelope flattened; absent fields NULL). */
@@ -160,12 +161,12 @@ export function createStreamActivities(deps: StreamDeps) {
    * zone, one Parquet file per day and archive run (`fact_stream_events/dt=<day>/shard=<n>-from-<batch>.parquet`)
    * added to the day's partition under its lock, then deletes archived batches older than the restart horizon.
    * Idempotent: a repeat rewrites the same file name, since the range always starts at the first unarchived batch.
+   * Takes at most ARCHIVE_BATCHES batches (10k-event batches: 500k rows in memory) and returns how many it took.
    */
   async function archive(shard: number, watermark: string | undefined, lateness: number, horizon: number) {
     if (!watermark) return 0;
     const boundary = new Date(Math.floor((Date.parse(watermark) - lateness) / HOUR_MS) * HOUR_MS).toISOString();
-    const batches = await deps.streams.unarchived(String(shard), boundary, 2_000);
-    let archived = 0;
+    const batches = await deps.streams.unarchived(String(shard), boundary, ARCHIVE_BATCHES);
     if (batches.length > 0) {
       const first = batches[0]!.batch;
       const byDay = new Map<string, Record<string, unknown>[]>();
@@ -173,7 +174,9 @@ export function createStreamActivities(deps: StreamDeps) {
         for (const a of b.events) {
           const row = archiveRow(a, shard);
           const day = String(row.event_date);
-          byDay.set(day, [...(byDay.get(day) ?? []), row]);
+          const rows = byDay.get(day);
+          if (rows) rows.push(row);
+          else byDay.set(day, [row]);
         }
       }
       const dir = await fs.mkdtemp(path.join(os.tmpdir(), `stream-archive-${shard}-`));
@@ -197,7 +200,6 @@ export function createStreamActivities(deps: StreamDeps) {
             held.throwIfAborted();
             await deps.store.replacePartition('raw', prefix, files);
           });
-          archived += rows.length;
         }
       } finally {
         await fs.rm(dir, { recursive: true, force: true });
@@ -208,7 +210,7 @@ export function createStreamActivities(deps: StreamDeps) {
       );
     }
     await deps.streams.prune(String(shard), new Date(Date.parse(watermark) - horizon).toISOString());
-    return archived;
+    return batches.length;
   }
 
   /** Notifies each new incident once (claimed in the notification log), then marks it notified. */
@@ -281,13 +283,24 @@ export function createStreamActivities(deps: StreamDeps) {
           });
       };
 
+      // The next batch is pulled while this one is processed and committed: the bus holds it unacknowledged meanwhile,
+      // and a stop with one in hand leaves it to the next subscriber (Redis: its pending list, read first; Pub/Sub:
+      // after the ack deadline). Pulls stay sequential, so batches keep their order.
+      let prefetched: Promise<BusMessage[]> | undefined;
+      const pull = () => subscription.pull(input.batchSize, input.pullWaitMs);
+      const segmentEnds = () => result.batches >= input.maxBatches || now() - started >= input.maxDurationMs;
       try {
         while (!signal.aborted) {
-          if (result.batches >= input.maxBatches || now() - started >= input.maxDurationMs) break;
-          const messages = await subscription.pull(input.batchSize, input.pullWaitMs);
+          if (segmentEnds()) break;
+          const messages = await (prefetched ?? pull());
+          prefetched = undefined;
           if (messages.length === 0 && input.drain) {
             result.stoppedBy = 'drained';
             break;
+          }
+          if (messages.length > 0 && result.batches + 1 < input.maxBatches) {
+            prefetched = pull();
+            prefetched.catch(() => undefined); // surfaces when awaited, at the top of the next turn
           }
           // A message refused (and committed) before a crash comes back once more: it is not refused twice.
           const fresh = messages.filter((m) => !loaded.refusedIds.has(m.id));
@@ -329,7 +342,8 @@ export function createStreamActivities(deps: StreamDeps) {
         const finish = async () => {
           await notifyIncidents(input.shard);
           await project(input.shard, result.stoppedBy === 'drained' ? FAR_FUTURE : result.watermark);
-          await archive(input.shard, result.watermark, config.allowedLatenessMs, horizonMs(config));
+          const archiveAll = () => archive(input.shard, result.watermark, config.allowedLatenessMs, horizonMs(config));
+          while ((await archiveAll()) === ARCHIVE_BATCHES) ctx.heartbeat({ archiving: true });
         };
         if (result.stoppedBy === 'drained') await finish();
         else {
@@ -344,6 +358,7 @@ export function createStreamActivities(deps: StreamDeps) {
         const backlog = await subscription.backlog();
         if (backlog !== undefined) result.backlog = backlog;
       } finally {
+        if (prefetched) await prefetched.catch(() => undefined);
         if (side) await side;
         await subscription.close();
       }

@@ -98,6 +98,9 @@ export class RedisEventBus implements EventBus {
       await closeRedis(redis);
       throw failure(err, `subscribe to ${stream} as ${group}/${consumer}`);
     }
+    // Acks go over the bus's own connection: the consume loop acknowledges a batch while its next pull may be blocked
+    // in XREADGROUP on the subscription's connection.
+    const control = this.redis;
     // This consumer's pending entries (delivered before, never acknowledged) come first, from the start of its PEL.
     let pendingFrom: string | undefined = '0';
     const toMessages = async (entries: RawEntry[], redelivered: boolean): Promise<BusMessage[]> => {
@@ -179,9 +182,10 @@ export class RedisEventBus implements EventBus {
       },
       async ack(ids: readonly string[]): Promise<void> {
         try {
+          const acker = ids.length > 0 ? await connectedRedis(control) : control;
           for (let i = 0; i < ids.length; i += PUBLISH_CHUNK) {
             const chunk = ids.slice(i, i + PUBLISH_CHUNK);
-            if (chunk.length > 0) await redis.xack(stream, group, ...chunk);
+            if (chunk.length > 0) await acker.xack(stream, group, ...chunk);
           }
         } catch (err) {
           throw failure(err, `ack on ${stream} as ${group}`);

@@ -41,6 +41,11 @@ interface WindowTable<D> {
   keys: string[];
   deltas: (o: BatchOutput) => D[];
   merge: (existing: Row | undefined, delta: D) => Row;
+  /**
+   * Counter-only tables: the columns PostgreSQL adds up itself in the upsert (`x = t.x + excluded.x`), with no read
+   * of the existing rows. Tables with a sketch merge in TypeScript (read under `for update`, then written back).
+   */
+  counters?: string[];
 }
 
 const windowColumns = (d: { windowStart: string; tenantId: string }) => ({
@@ -53,6 +58,7 @@ const WINDOW_TABLES: WindowTable<never>[] = [
   {
     table: 'stream_login_attempts_1m',
     keys: ['window_start', 'tenant_id', 'outcome', 'failure_reason'],
+    counters: ['attempts'],
     deltas: (o) => o.logins,
     merge: (e, d) => ({
       ...windowColumns(d),
@@ -64,6 +70,7 @@ const WINDOW_TABLES: WindowTable<never>[] = [
   {
     table: 'stream_feature_usage_1m',
     keys: ['window_start', 'tenant_id', 'feature'],
+    counters: ['events'],
     deltas: (o) => o.features,
     merge: (e, d) => ({ ...windowColumns(d), feature: d.feature, events: num(e?.events) + d.events }),
   } satisfies WindowTable<BatchOutput['features'][number]>,
@@ -317,7 +324,7 @@ export class PostgresStreamStore implements StreamStore {
         [shard, bound, checkpoint.batches - 2],
       );
       for (const b of batches) {
-        for (const a of JSON.parse((b.body as Buffer).toString('utf8')) as AcceptedEvent[]) {
+        for (const a of JSON.parse(String(b.body)) as AcceptedEvent[]) {
           if (b.last === true || a.event.occurred_at >= bound) recent.push(a);
         }
       }
@@ -370,7 +377,7 @@ export class PostgresStreamStore implements StreamStore {
             times[times.length - 1] ?? null,
             o.accepted.length,
             users,
-            Buffer.from(JSON.stringify(o.accepted)),
+            JSON.stringify(o.accepted),
             o.refused.map((r) => r.messageId),
           ],
         );
@@ -438,6 +445,27 @@ export class PostgresStreamStore implements StreamStore {
     const t = this.table(w.table);
     const merged = new Map<string, Row>();
     const keyOf = (r: Row) => JSON.stringify(w.keys.map((k) => (k === 'window_start' ? iso(r[k]) : r[k])));
+    if (w.counters) {
+      // One row per key (an upsert may touch a row once), summed here; PostgreSQL adds them to the stored row.
+      for (const d of deltas) {
+        const row = w.merge(undefined, d as never);
+        const key = keyOf(row);
+        const before = merged.get(key);
+        if (before) for (const c of w.counters) before[c] = num(before[c]) + num(row[c]);
+        else merged.set(key, row);
+      }
+      const cols = t.columns.map((x) => x.name).filter((x) => x !== 'updated_at');
+      await c.query(
+        `insert into stream.${w.table} as t (${cols.join(', ')}, updated_at, shard, version)
+         select ${cols.map((x) => `x.${x}`).join(', ')}, now(), $1, nextval('stream.change_seq')
+         from jsonb_to_recordset($2::jsonb) as x(${recordType(t, cols)})
+         on conflict (${t.primaryKey.join(', ')}) do update set
+           ${w.counters.map((x) => `${x} = t.${x} + excluded.${x}`).join(', ')},
+           updated_at = now(), version = excluded.version`,
+        [shard, JSON.stringify([...merged.values()])],
+      );
+      return;
+    }
     const asRows = deltas.map((d) => ({ delta: d, row: w.merge(undefined, d as never) }));
     const { rows: existing } = await c.query(
       `select t.* from stream.${w.table} t
@@ -550,7 +578,7 @@ export class PostgresStreamStore implements StreamStore {
     );
     return rows.map((r) => ({
       batch: num(r.batch),
-      events: JSON.parse((r.body as Buffer).toString('utf8')) as AcceptedEvent[],
+      events: JSON.parse(String(r.body)) as AcceptedEvent[],
     }));
   }
 
@@ -579,15 +607,15 @@ export class PostgresStreamStore implements StreamStore {
     const lowerEmail = email.toLowerCase();
     return this.tx('erase a person from the stream store', async (c) => {
       const counts: Record<string, number> = {};
-      const { rows } = await c.query<{ shard: string; batch: string; body: Buffer }>(
+      const { rows } = await c.query<{ shard: string; batch: string; body: string }>(
         `select shard, batch::text, body from stream.raw_batches
-         where user_ids @> array[$1]::text[] or position($2 in lower(convert_from(body, 'UTF8'))) > 0
+         where user_ids @> array[$1]::text[] or position($2 in lower(body)) > 0
          for update`,
         [`${tenantId}:${userId}`, lowerEmail],
       );
       let events = 0;
       for (const r of rows) {
-        const accepted = JSON.parse(r.body.toString('utf8')) as AcceptedEvent[];
+        const accepted = JSON.parse(r.body) as AcceptedEvent[];
         let changed = false;
         const rewritten = accepted.map((a) => {
           const e = a.event as unknown as { tenant_id: string; user_id?: string; payload: Record<string, unknown> };
@@ -603,7 +631,7 @@ export class PostgresStreamStore implements StreamStore {
         await c.query('update stream.raw_batches set body = $3, user_ids = $4 where shard = $1 and batch = $2', [
           r.shard,
           r.batch,
-          Buffer.from(JSON.stringify(rewritten)),
+          JSON.stringify(rewritten),
           users,
         ]);
       }
@@ -651,12 +679,12 @@ export class PostgresStreamStore implements StreamStore {
     const candidates = await this.read(
       'scan buffered events for a person',
       `select body from stream.raw_batches
-       where user_ids @> array[$1]::text[] or position($2 in lower(convert_from(body, 'UTF8'))) > 0`,
+       where user_ids @> array[$1]::text[] or position($2 in lower(body)) > 0`,
       [`${tenantId}:${userId}`, email],
     );
     let events = 0;
     for (const c of candidates) {
-      for (const a of JSON.parse((c.body as Buffer).toString('utf8')) as AcceptedEvent[]) {
+      for (const a of JSON.parse(String(c.body)) as AcceptedEvent[]) {
         const { mine, named } = names(a, tenantId, userId, email);
         if (mine || named) events++;
       }
