@@ -7,11 +7,11 @@
  *   no-op activities, one chaining 20 local activities, then the activity chain again on a dev server started with
  *   `history.transferProcessorMaxPollRPS=1000` (the default 20 holds each task ~40 ms before dispatch).
  *
- * Each configuration runs `--warmup` discarded runs, then `--runs` measured ones. Figures: per step = median over
+ * Each configuration runs `--warmup` discarded runs, then `--runs` (Airflow) or `--temporal-runs` measured ones. Figures: per step = median over
  * runs of (end of last step − start of first) / 20; gap = next step's start − previous step's end (median, p95).
  * Every Temporal figure is printed beside tuned Airflow from the same run, as a ratio. Everything it starts (in a
  * temp dir, on ports away from the demo's and the tests') is stopped and removed at the end, also on failure:
- *   npm run bench:orchestration -- [--runs 5] [--warmup 1] [--skip-airflow-defaults]
+ *   npm run bench:orchestration -- [--runs 5] [--temporal-runs 20] [--warmup 1] [--skip-airflow-defaults]
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,7 +19,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readPins } from '../cli/dev/tools';
 import { AIRFLOW_TUNED, benchAirflow, installAirflow, startAirflow } from './orchestration/airflow';
-import { Cleanup, progress } from './orchestration/processes';
+import { Cleanup, progress, tail } from './orchestration/processes';
 import type { ChainStats } from './orchestration/stats';
 import { benchTemporal, startTemporalServer } from './orchestration/temporal';
 
@@ -31,15 +31,19 @@ const GOAL = { activities: 15, localActivities: 50 } as const;
 const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '5' },
+    // Temporal runs take a second or two each: more of them keep a busy neighbour on this shared box from moving
+    // the median.
+    'temporal-runs': { type: 'string', default: '20' },
     warmup: { type: 'string', default: '1' },
     // Out of the box takes ~20 s a run; skip it when only the tuned comparison matters.
     'skip-airflow-defaults': { type: 'boolean', default: false },
   },
 });
 const runs = Number(values.runs);
+const temporalRuns = Number(values['temporal-runs']);
 const warmup = Number(values.warmup);
-if (!Number.isInteger(runs) || runs < 1 || !Number.isInteger(warmup) || warmup < 0)
-  throw new Error('--runs must be an integer ≥ 1 and --warmup ≥ 0');
+if (![runs, temporalRuns].every((n) => Number.isInteger(n) && n >= 1) || !Number.isInteger(warmup) || warmup < 0)
+  throw new Error('--runs and --temporal-runs must be integers ≥ 1, --warmup ≥ 0');
 
 interface Row {
   name: string;
@@ -68,19 +72,22 @@ async function main(): Promise<void> {
   const began = Date.now();
   const cleanup = new Cleanup();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-orchestration-'));
-  cleanup.add('temp dir', () => Promise.resolve(fs.rmSync(dir, { recursive: true, force: true })));
+  const removeDir = () => fs.rmSync(dir, { recursive: true, force: true });
+  cleanup.add('temp dir', () => Promise.resolve(removeDir()), removeDir);
   const options = { steps: STEPS, runs, warmup };
   const rows: Row[] = [];
   try {
-    progress(`temp dir ${dir}; ${warmup} warm-up + ${runs} measured runs per configuration`);
+    progress(
+      `temp dir ${dir}; ${warmup} warm-up + ${runs} measured runs per Airflow configuration, ${temporalRuns} per Temporal one`,
+    );
 
     progress('temporal: dev server with default dynamic config');
     const plain = await startTemporalServer(cleanup, dir, 'temporal-default');
-    const temporal = await benchTemporal(plain, { ...options, local: true });
+    const temporal = await benchTemporal(plain, { ...options, runs: temporalRuns, local: true });
     await plain.stop();
     progress(`temporal: dev server with --dynamic-config-value ${FAST_TRANSFER}`);
     const fast = await startTemporalServer(cleanup, dir, 'temporal-fast-transfer', [FAST_TRANSFER]);
-    const temporalFast = await benchTemporal(fast, { ...options, local: false });
+    const temporalFast = await benchTemporal(fast, { ...options, runs: temporalRuns, local: false });
     await fast.stop();
 
     const install = await installAirflow(cleanup, dir);
@@ -123,6 +130,11 @@ async function main(): Promise<void> {
         `step = the activity's own start → end timestamps.`,
     );
     console.log(`Total bench time ${((Date.now() - began) / 60_000).toFixed(1)} min.`);
+  } catch (err) {
+    // The temp dir (and the services' logs in it) goes with the cleanup: show why before it does.
+    for (const log of fs.readdirSync(dir).filter((f) => f.endsWith('.log')))
+      progress(`last lines of ${log}:\n${tail(path.join(dir, log))}`);
+    throw err;
   } finally {
     progress('stopping everything the bench started');
     await cleanup.run();
