@@ -132,32 +132,7 @@ async function main(): Promise<void> {
       close: () => sub.close(),
     };
   };
-  const activities = createStreamActivities({
-    bus,
-    streams,
-    warehouse: adapters.warehouse,
-    store: adapters.store,
-    parquet: duckdbParquetWriter,
-    notifier: { notify: () => Promise.resolve() },
-    notifications: adapters.notifications,
-    lock: adapters.lock,
-    dataset: userAnalytics,
-    ui: { url: config.temporal.uiUrl, namespace: config.temporal.namespace },
-  });
-  const consume = (stream: string, over: Partial<ConsumeShardInput>): Promise<ConsumeSegmentResult> =>
-    new MockActivityEnvironment().run((input: ConsumeShardInput) => activities.consumeShard(input), {
-      shard,
-      stream,
-      group: 'bench',
-      maxBatches: 1_000_000,
-      maxDurationMs: 3_600_000,
-      batchSize: BATCH,
-      pullWaitMs: 200,
-      projectEveryMs: 5000,
-      drain: true,
-      processor: { idleAdvanceMs: 15_000 },
-      ...over,
-    });
+  const consume = benchConsumer(config, { ...adapters, bus, streams }, shard);
   try {
     say(`bench:stream on ${config.redis.host}:${config.redis.port}, store ${config.sourceDb.database}; shard ${shard}`);
     const rawStream = `bench:raw:${run}`;
@@ -279,6 +254,43 @@ async function main(): Promise<void> {
   }
 }
 
+/** The consume activity over `adapters` (bus and store possibly observed), run draining under MockActivityEnvironment. */
+function benchConsumer(
+  config: ReturnType<typeof loadConfig>,
+  adapters: Pick<
+    ReturnType<typeof buildAdapters>,
+    'bus' | 'streams' | 'warehouse' | 'store' | 'notifications' | 'lock'
+  >,
+  shard: number,
+): (stream: string, over: Partial<ConsumeShardInput>) => Promise<ConsumeSegmentResult> {
+  const activities = createStreamActivities({
+    bus: adapters.bus,
+    streams: adapters.streams,
+    warehouse: adapters.warehouse,
+    store: adapters.store,
+    parquet: duckdbParquetWriter,
+    notifier: { notify: () => Promise.resolve() },
+    notifications: adapters.notifications,
+    lock: adapters.lock,
+    dataset: userAnalytics,
+    ui: { url: config.temporal.uiUrl, namespace: config.temporal.namespace },
+  });
+  return (stream, over) =>
+    new MockActivityEnvironment().run((input: ConsumeShardInput) => activities.consumeShard(input), {
+      shard,
+      stream,
+      group: 'bench',
+      maxBatches: 1_000_000,
+      maxDurationMs: 3_600_000,
+      batchSize: BATCH,
+      pullWaitMs: 200,
+      projectEveryMs: 5000,
+      drain: true,
+      processor: { idleAdvanceMs: 15_000 },
+      ...over,
+    });
+}
+
 /**
  * Pre-publishes EVENTS / CONSUMERS events to each of CONSUMERS streams, starts one consuming process per stream
  * (`--consume-child`), waits until every one is ready, releases them together and returns the events/s of the whole:
@@ -352,36 +364,11 @@ async function consumeChild(stream: string, shard: number): Promise<void> {
   const config = loadConfig();
   const adapters = buildAdapters(config, () => undefined);
   try {
-    const activities = createStreamActivities({
-      bus: adapters.bus,
-      streams: adapters.streams,
-      warehouse: adapters.warehouse,
-      store: adapters.store,
-      parquet: duckdbParquetWriter,
-      notifier: { notify: () => Promise.resolve() },
-      notifications: adapters.notifications,
-      lock: adapters.lock,
-      dataset: userAnalytics,
-      ui: { url: config.temporal.uiUrl, namespace: config.temporal.namespace },
-    });
+    const consume = benchConsumer(config, adapters, shard);
     await adapters.streams.ping(); // schema applied and connected before the clock starts
     process.stdout.write('ready\n');
     await new Promise<void>((resolve) => process.stdin.once('data', () => resolve()));
-    const result = await new MockActivityEnvironment().run(
-      (input: ConsumeShardInput) => activities.consumeShard(input),
-      {
-        shard,
-        stream,
-        group: 'bench',
-        maxBatches: 1_000_000,
-        maxDurationMs: 3_600_000,
-        batchSize: BATCH,
-        pullWaitMs: 200,
-        projectEveryMs: 5000,
-        drain: true,
-        processor: { idleAdvanceMs: 15_000 },
-      },
-    );
+    const result = await consume(stream, {});
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
     await adapters.close();
