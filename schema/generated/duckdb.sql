@@ -539,6 +539,163 @@ COMMENT ON COLUMN rpt_api_performance_daily.p99_ms IS '99th percentile latency (
 COMMENT ON COLUMN rpt_api_performance_daily.max_ms IS 'Slowest request.';
 COMMENT ON COLUMN rpt_api_performance_daily.tenants IS 'Distinct tenants calling the endpoint.';
 
+-- rpt_user_journeys_daily (kind: reporting; partition: report_date; cluster: tenant_id; retention: 730 days)
+CREATE TABLE IF NOT EXISTS rpt_user_journeys_daily (
+  report_date DATE NOT NULL,
+  tenant_id VARCHAR NOT NULL,
+  path VARCHAR NOT NULL,
+  steps BIGINT NOT NULL,
+  sessions BIGINT NOT NULL,
+  users BIGINT NOT NULL
+);
+COMMENT ON TABLE rpt_user_journeys_daily IS 'Common paths per tenant and day: the first three distinct features of each session, in order (repeats collapsed). Paths taken by fewer than 5 sessions are folded into ''(other)''.';
+COMMENT ON COLUMN rpt_user_journeys_daily.report_date IS 'UTC calendar date the figures describe; the partition column.';
+COMMENT ON COLUMN rpt_user_journeys_daily.tenant_id IS 'Source tenants.tenant_id of the tenant the row belongs to.';
+COMMENT ON COLUMN rpt_user_journeys_daily.path IS 'Features joined by '' > '' (e.g. ''candidate_search > candidate_profile''), or ''(other)''.';
+COMMENT ON COLUMN rpt_user_journeys_daily.steps IS 'Features in the path (1-3); 0 for ''(other)''.';
+COMMENT ON COLUMN rpt_user_journeys_daily.sessions IS 'Sessions started on report_date whose activity followed the path.';
+COMMENT ON COLUMN rpt_user_journeys_daily.users IS 'Distinct users of those sessions.';
+
+-- rpt_feature_funnel_daily (kind: reporting; partition: report_date; cluster: tenant_id; retention: 730 days)
+CREATE TABLE IF NOT EXISTS rpt_feature_funnel_daily (
+  report_date DATE NOT NULL,
+  tenant_id VARCHAR NOT NULL,
+  step BIGINT NOT NULL,
+  step_name VARCHAR NOT NULL,
+  users BIGINT NOT NULL,
+  conversion_from_previous DOUBLE,
+  conversion_from_start DOUBLE
+);
+COMMENT ON TABLE rpt_feature_funnel_daily IS 'The recruiting funnel per tenant and day (candidate_search → candidate_profile → pipeline → interview_scheduling): users reaching each step in order.';
+COMMENT ON COLUMN rpt_feature_funnel_daily.report_date IS 'UTC calendar date the figures describe; the partition column.';
+COMMENT ON COLUMN rpt_feature_funnel_daily.tenant_id IS 'Source tenants.tenant_id of the tenant the row belongs to.';
+COMMENT ON COLUMN rpt_feature_funnel_daily.step IS 'Position in the funnel, from 1.';
+COMMENT ON COLUMN rpt_feature_funnel_daily.step_name IS 'The feature of that step.';
+COMMENT ON COLUMN rpt_feature_funnel_daily.users IS 'Users who used every feature up to this step, in order, on report_date.';
+COMMENT ON COLUMN rpt_feature_funnel_daily.conversion_from_previous IS 'users / users of the previous step (0-1); NULL at step 1 or 0.';
+COMMENT ON COLUMN rpt_feature_funnel_daily.conversion_from_start IS 'users / users of step 1 (0-1); NULL when step 1 has none.';
+
+-- rpt_tenant_resources_daily (kind: reporting; partition: report_date; cluster: tenant_id; retention: 730 days)
+CREATE TABLE IF NOT EXISTS rpt_tenant_resources_daily (
+  report_date DATE NOT NULL,
+  tenant_id VARCHAR NOT NULL,
+  plan VARCHAR NOT NULL,
+  seats_used BIGINT NOT NULL,
+  active_users BIGINT NOT NULL,
+  api_calls BIGINT NOT NULL,
+  api_server_errors BIGINT NOT NULL,
+  stored_rows BIGINT NOT NULL,
+  stored_rows_share DOUBLE,
+  pipeline_ms DOUBLE
+);
+COMMENT ON TABLE rpt_tenant_resources_daily IS 'Resource use per tenant and day: seats, API calls, the warehouse rows the day added, and the tenant''s share of the daily pipeline''s work (its share of the day''s fact rows times the run''s stage time).';
+COMMENT ON COLUMN rpt_tenant_resources_daily.report_date IS 'UTC calendar date the figures describe; the partition column.';
+COMMENT ON COLUMN rpt_tenant_resources_daily.tenant_id IS 'Source tenants.tenant_id of the tenant the row belongs to.';
+COMMENT ON COLUMN rpt_tenant_resources_daily.plan IS 'Tenant plan (dim_tenants.plan).';
+COMMENT ON COLUMN rpt_tenant_resources_daily.seats_used IS 'Users existing (not deleted) at the end of report_date.';
+COMMENT ON COLUMN rpt_tenant_resources_daily.active_users IS 'Distinct users with activity or a session on report_date.';
+COMMENT ON COLUMN rpt_tenant_resources_daily.api_calls IS 'API requests on report_date.';
+COMMENT ON COLUMN rpt_tenant_resources_daily.api_server_errors IS 'Of those, responses with status >= 500.';
+COMMENT ON COLUMN rpt_tenant_resources_daily.stored_rows IS 'Fact rows of report_date held for the tenant (all six facts): the storage it adds.';
+COMMENT ON COLUMN rpt_tenant_resources_daily.stored_rows_share IS 'stored_rows / all tenants'' (0-1); NULL when the day has no rows.';
+COMMENT ON COLUMN rpt_tenant_resources_daily.pipeline_ms IS 'stored_rows_share × the run''s extract + transform + load + quality time (ms): its share of pipeline cost.';
+
+-- rpt_team_performance_daily (kind: reporting; partition: report_date; cluster: tenant_id, team_id; retention: 730 days)
+CREATE TABLE IF NOT EXISTS rpt_team_performance_daily (
+  report_date DATE NOT NULL,
+  tenant_id VARCHAR NOT NULL,
+  team_id VARCHAR NOT NULL,
+  team_name VARCHAR NOT NULL,
+  members BIGINT NOT NULL,
+  active_members BIGINT NOT NULL,
+  collaborations BIGINT NOT NULL,
+  collaborating_members BIGINT NOT NULL,
+  shares BIGINT NOT NULL,
+  comments BIGINT NOT NULL,
+  assignments BIGINT NOT NULL,
+  mentions BIGINT NOT NULL,
+  collaborations_per_member DOUBLE
+);
+COMMENT ON TABLE rpt_team_performance_daily IS 'Collaboration per team and day: members, activity and collaboration events by kind.';
+COMMENT ON COLUMN rpt_team_performance_daily.report_date IS 'UTC calendar date the figures describe; the partition column.';
+COMMENT ON COLUMN rpt_team_performance_daily.tenant_id IS 'Source tenants.tenant_id of the tenant the row belongs to.';
+COMMENT ON COLUMN rpt_team_performance_daily.team_id IS 'Source teams.team_id.';
+COMMENT ON COLUMN rpt_team_performance_daily.team_name IS 'Team name.';
+COMMENT ON COLUMN rpt_team_performance_daily.members IS 'Members at the end of report_date.';
+COMMENT ON COLUMN rpt_team_performance_daily.active_members IS 'Members with any product activity on report_date.';
+COMMENT ON COLUMN rpt_team_performance_daily.collaborations IS 'Collaboration events in the team on report_date.';
+COMMENT ON COLUMN rpt_team_performance_daily.collaborating_members IS 'Distinct acting users of those events.';
+COMMENT ON COLUMN rpt_team_performance_daily.shares IS 'Events of kind ''shared''.';
+COMMENT ON COLUMN rpt_team_performance_daily.comments IS 'Events of kind ''commented''.';
+COMMENT ON COLUMN rpt_team_performance_daily.assignments IS 'Events of kind ''assigned''.';
+COMMENT ON COLUMN rpt_team_performance_daily.mentions IS 'Events of kind ''mentioned''.';
+COMMENT ON COLUMN rpt_team_performance_daily.collaborations_per_member IS 'collaborations / members; NULL when the team has no members.';
+
+-- rpt_permission_access_daily (kind: reporting; partition: report_date; cluster: tenant_id, resource; retention: 730 days)
+CREATE TABLE IF NOT EXISTS rpt_permission_access_daily (
+  report_date DATE NOT NULL,
+  tenant_id VARCHAR NOT NULL,
+  resource VARCHAR NOT NULL,
+  permission VARCHAR NOT NULL,
+  role_name VARCHAR NOT NULL,
+  checks BIGINT NOT NULL,
+  denied BIGINT NOT NULL,
+  deny_rate DOUBLE,
+  denied_users BIGINT NOT NULL
+);
+COMMENT ON TABLE rpt_permission_access_daily IS 'Authorisation decisions per tenant, resource, permission and the checked user''s role, per day: checks and denials (permission access patterns).';
+COMMENT ON COLUMN rpt_permission_access_daily.report_date IS 'UTC calendar date the figures describe; the partition column.';
+COMMENT ON COLUMN rpt_permission_access_daily.tenant_id IS 'Source tenants.tenant_id of the tenant the row belongs to.';
+COMMENT ON COLUMN rpt_permission_access_daily.resource IS 'Resource type checked.';
+COMMENT ON COLUMN rpt_permission_access_daily.permission IS 'Permission checked (the action).';
+COMMENT ON COLUMN rpt_permission_access_daily.role_name IS 'The checked user''s role (the first by name if several); ''(none)'' without one.';
+COMMENT ON COLUMN rpt_permission_access_daily.checks IS 'Permission checks on report_date.';
+COMMENT ON COLUMN rpt_permission_access_daily.denied IS 'Of those, checks that denied access.';
+COMMENT ON COLUMN rpt_permission_access_daily.deny_rate IS 'denied / checks (0-1); NULL when no checks.';
+COMMENT ON COLUMN rpt_permission_access_daily.denied_users IS 'Distinct users denied at least once.';
+
+-- rpt_incidents_daily (kind: reporting; partition: report_date; cluster: tenant_id, detector; retention: 730 days)
+CREATE TABLE IF NOT EXISTS rpt_incidents_daily (
+  report_date DATE NOT NULL,
+  tenant_id VARCHAR NOT NULL,
+  source VARCHAR NOT NULL,
+  detector VARCHAR NOT NULL,
+  severity VARCHAR NOT NULL,
+  status VARCHAR NOT NULL,
+  incidents BIGINT NOT NULL,
+  failed_attempts BIGINT NOT NULL,
+  p95_detection_latency_ms DOUBLE
+);
+COMMENT ON TABLE rpt_incidents_daily IS 'Security incidents per tenant and day, from the batch detectors (security_incidents) and the real-time rules (stream_security_incidents), by detector and status: incident tracking over time.';
+COMMENT ON COLUMN rpt_incidents_daily.report_date IS 'UTC calendar date the figures describe; the partition column.';
+COMMENT ON COLUMN rpt_incidents_daily.tenant_id IS 'Source tenants.tenant_id of the tenant the row belongs to.';
+COMMENT ON COLUMN rpt_incidents_daily.source IS 'batch | stream.';
+COMMENT ON COLUMN rpt_incidents_daily.detector IS 'Batch detector or stream rule (e.g. brute_force, brute_force_ip).';
+COMMENT ON COLUMN rpt_incidents_daily.severity IS 'low | medium | high for batch detections; ''n/a'' for stream rules (none given).';
+COMMENT ON COLUMN rpt_incidents_daily.status IS 'detected (batch: recorded by the daily run) | open (stream: not yet notified) | notified (stream: alert sent).';
+COMMENT ON COLUMN rpt_incidents_daily.incidents IS 'Incidents of report_date.';
+COMMENT ON COLUMN rpt_incidents_daily.failed_attempts IS 'Failed logins summed over those incidents.';
+COMMENT ON COLUMN rpt_incidents_daily.p95_detection_latency_ms IS 'Stream only: 95th percentile of detection latency (ms).';
+
+-- rpt_api_errors_daily (kind: reporting; partition: report_date; cluster: tenant_id, endpoint; retention: 730 days)
+CREATE TABLE IF NOT EXISTS rpt_api_errors_daily (
+  report_date DATE NOT NULL,
+  tenant_id VARCHAR NOT NULL,
+  endpoint VARCHAR NOT NULL,
+  method VARCHAR NOT NULL,
+  status_class VARCHAR NOT NULL,
+  requests BIGINT NOT NULL,
+  total_ms BIGINT NOT NULL
+);
+COMMENT ON TABLE rpt_api_errors_daily IS 'Error-rate analysis: API requests per tenant, endpoint, method and status class (2xx, 3xx, 4xx, 5xx) per day. Counts, so they add up across tenants, unlike the percentiles of rpt_api_performance_daily.';
+COMMENT ON COLUMN rpt_api_errors_daily.report_date IS 'UTC calendar date the figures describe; the partition column.';
+COMMENT ON COLUMN rpt_api_errors_daily.tenant_id IS 'Source tenants.tenant_id of the tenant the row belongs to.';
+COMMENT ON COLUMN rpt_api_errors_daily.endpoint IS 'Route template.';
+COMMENT ON COLUMN rpt_api_errors_daily.method IS 'HTTP method.';
+COMMENT ON COLUMN rpt_api_errors_daily.status_class IS '2xx | 3xx | 4xx | 5xx.';
+COMMENT ON COLUMN rpt_api_errors_daily.requests IS 'Requests answered with that class on report_date.';
+COMMENT ON COLUMN rpt_api_errors_daily.total_ms IS 'Summed latency of those requests (ms): with requests, the mean.';
+
 -- security_incidents (kind: operations; partition: event_date; cluster: tenant_id, detector; retention: 730 days)
 CREATE TABLE IF NOT EXISTS security_incidents (
   incident_id VARCHAR NOT NULL,

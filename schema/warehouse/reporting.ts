@@ -75,6 +75,52 @@ export const rptFeatureAdoptionDaily: Table = {
   clusterBy: ['tenant_id', 'feature'],
 };
 
+/**
+ * The recruiting funnel the user-journey tile follows, in order: a user reaches step k on a day when they used each
+ * earlier step's feature, each after the one before, within that day.
+ */
+export const FUNNEL_STEPS = ['candidate_search', 'candidate_profile', 'pipeline', 'interview_scheduling'] as const;
+
+/** Groups smaller than this are folded into '(other)' so that no row describes a handful of people. */
+export const MIN_GROUP = 5;
+
+export const rptUserJourneysDaily: Table = {
+  ...daily,
+  name: 'rpt_user_journeys_daily',
+  retentionDays: WAREHOUSE_RETENTION_DAYS.rpt_user_journeys_daily,
+  description:
+    'Common paths per tenant and day: the first three distinct features of each session, in order (repeats ' +
+    `collapsed). Paths taken by fewer than ${MIN_GROUP} sessions are folded into '(other)'.`,
+  columns: [
+    reportDate(),
+    tenantId(),
+    required('path', 'STRING', "Features joined by ' > ' (e.g. 'candidate_search > candidate_profile'), or '(other)'."),
+    required('steps', 'INT64', "Features in the path (1-3); 0 for '(other)'."),
+    required('sessions', 'INT64', 'Sessions started on report_date whose activity followed the path.'),
+    required('users', 'INT64', 'Distinct users of those sessions.'),
+  ],
+  primaryKey: ['report_date', 'tenant_id', 'path'],
+  clusterBy: ['tenant_id'],
+};
+
+export const rptFeatureFunnelDaily: Table = {
+  ...daily,
+  name: 'rpt_feature_funnel_daily',
+  retentionDays: WAREHOUSE_RETENTION_DAYS.rpt_feature_funnel_daily,
+  description: `The recruiting funnel per tenant and day (${FUNNEL_STEPS.join(' → ')}): users reaching each step in order.`,
+  columns: [
+    reportDate(),
+    tenantId(),
+    required('step', 'INT64', 'Position in the funnel, from 1.'),
+    required('step_name', 'STRING', 'The feature of that step.'),
+    required('users', 'INT64', 'Users who used every feature up to this step, in order, on report_date.'),
+    nullable('conversion_from_previous', 'FLOAT64', 'users / users of the previous step (0-1); NULL at step 1 or 0.'),
+    nullable('conversion_from_start', 'FLOAT64', 'users / users of step 1 (0-1); NULL when step 1 has none.'),
+  ],
+  primaryKey: ['report_date', 'tenant_id', 'step'],
+  clusterBy: ['tenant_id'],
+};
+
 // Tenant analytics dashboard
 
 export const rptTenantGrowthDaily: Table = {
@@ -133,6 +179,61 @@ export const rptTeamCompositionDaily: Table = {
   clusterBy: ['tenant_id', 'team_id'],
 };
 
+export const rptTenantResourcesDaily: Table = {
+  ...daily,
+  name: 'rpt_tenant_resources_daily',
+  retentionDays: WAREHOUSE_RETENTION_DAYS.rpt_tenant_resources_daily,
+  description:
+    "Resource use per tenant and day: seats, API calls, the warehouse rows the day added, and the tenant's share " +
+    "of the daily pipeline's work (its share of the day's fact rows times the run's stage time).",
+  columns: [
+    reportDate(),
+    tenantId(),
+    required('plan', 'STRING', 'Tenant plan (dim_tenants.plan).'),
+    required('seats_used', 'INT64', 'Users existing (not deleted) at the end of report_date.'),
+    required('active_users', 'INT64', 'Distinct users with activity or a session on report_date.'),
+    required('api_calls', 'INT64', 'API requests on report_date.'),
+    required('api_server_errors', 'INT64', 'Of those, responses with status >= 500.'),
+    required(
+      'stored_rows',
+      'INT64',
+      'Fact rows of report_date held for the tenant (all six facts): the storage it adds.',
+    ),
+    nullable('stored_rows_share', 'FLOAT64', "stored_rows / all tenants' (0-1); NULL when the day has no rows."),
+    nullable(
+      'pipeline_ms',
+      'FLOAT64',
+      "stored_rows_share × the run's extract + transform + load + quality time (ms): its share of pipeline cost.",
+    ),
+  ],
+  primaryKey: ['report_date', 'tenant_id'],
+  clusterBy: ['tenant_id'],
+};
+
+export const rptTeamPerformanceDaily: Table = {
+  ...daily,
+  name: 'rpt_team_performance_daily',
+  retentionDays: WAREHOUSE_RETENTION_DAYS.rpt_team_performance_daily,
+  description: 'Collaboration per team and day: members, activity and collaboration events by kind.',
+  columns: [
+    reportDate(),
+    tenantId(),
+    required('team_id', 'STRING', 'Source teams.team_id.'),
+    required('team_name', 'STRING', 'Team name.'),
+    required('members', 'INT64', 'Members at the end of report_date.'),
+    required('active_members', 'INT64', 'Members with any product activity on report_date.'),
+    required('collaborations', 'INT64', 'Collaboration events in the team on report_date.'),
+    required('collaborating_members', 'INT64', 'Distinct acting users of those events.'),
+    required('shares', 'INT64', "Events of kind 'shared'."),
+    required('comments', 'INT64', "Events of kind 'commented'."),
+    required('assignments', 'INT64', "Events of kind 'assigned'."),
+    required('mentions', 'INT64', "Events of kind 'mentioned'."),
+    nullable('collaborations_per_member', 'FLOAT64', 'collaborations / members; NULL when the team has no members.'),
+  ],
+  primaryKey: ['report_date', 'tenant_id', 'team_id'],
+  clusterBy: ['tenant_id', 'team_id'],
+};
+
 // Security dashboard
 
 export const rptSecurityDaily: Table = {
@@ -178,6 +279,54 @@ export const rptLoginFailuresDaily: Table = {
   clusterBy: ['tenant_id', 'failure_reason'],
 };
 
+export const rptPermissionAccessDaily: Table = {
+  ...daily,
+  name: 'rpt_permission_access_daily',
+  retentionDays: WAREHOUSE_RETENTION_DAYS.rpt_permission_access_daily,
+  description:
+    "Authorisation decisions per tenant, resource, permission and the checked user's role, per day: checks and " +
+    'denials (permission access patterns).',
+  columns: [
+    reportDate(),
+    tenantId(),
+    required('resource', 'STRING', 'Resource type checked.'),
+    required('permission', 'STRING', 'Permission checked (the action).'),
+    required('role_name', 'STRING', "The checked user's role (the first by name if several); '(none)' without one."),
+    required('checks', 'INT64', 'Permission checks on report_date.'),
+    required('denied', 'INT64', 'Of those, checks that denied access.'),
+    nullable('deny_rate', 'FLOAT64', 'denied / checks (0-1); NULL when no checks.'),
+    required('denied_users', 'INT64', 'Distinct users denied at least once.'),
+  ],
+  primaryKey: ['report_date', 'tenant_id', 'resource', 'permission', 'role_name'],
+  clusterBy: ['tenant_id', 'resource'],
+};
+
+export const rptIncidentsDaily: Table = {
+  ...daily,
+  name: 'rpt_incidents_daily',
+  retentionDays: WAREHOUSE_RETENTION_DAYS.rpt_incidents_daily,
+  description:
+    'Security incidents per tenant and day, from the batch detectors (security_incidents) and the real-time rules ' +
+    '(stream_security_incidents), by detector and status: incident tracking over time.',
+  columns: [
+    reportDate(),
+    tenantId(),
+    required('source', 'STRING', 'batch | stream.'),
+    required('detector', 'STRING', 'Batch detector or stream rule (e.g. brute_force, brute_force_ip).'),
+    required('severity', 'STRING', "low | medium | high for batch detections; 'n/a' for stream rules (none given)."),
+    required(
+      'status',
+      'STRING',
+      'detected (batch: recorded by the daily run) | open (stream: not yet notified) | notified (stream: alert sent).',
+    ),
+    required('incidents', 'INT64', 'Incidents of report_date.'),
+    required('failed_attempts', 'INT64', 'Failed logins summed over those incidents.'),
+    nullable('p95_detection_latency_ms', 'FLOAT64', 'Stream only: 95th percentile of detection latency (ms).'),
+  ],
+  primaryKey: ['report_date', 'tenant_id', 'source', 'detector', 'severity', 'status'],
+  clusterBy: ['tenant_id', 'detector'],
+};
+
 // System performance dashboard (platform-wide: percentiles cannot be summed across tenants)
 
 export const rptApiPerformanceDaily: Table = {
@@ -204,6 +353,26 @@ export const rptApiPerformanceDaily: Table = {
   clusterBy: ['endpoint', 'method'],
 };
 
+export const rptApiErrorsDaily: Table = {
+  ...daily,
+  name: 'rpt_api_errors_daily',
+  retentionDays: WAREHOUSE_RETENTION_DAYS.rpt_api_errors_daily,
+  description:
+    'Error-rate analysis: API requests per tenant, endpoint, method and status class (2xx, 3xx, 4xx, 5xx) per day. ' +
+    'Counts, so they add up across tenants, unlike the percentiles of rpt_api_performance_daily.',
+  columns: [
+    reportDate(),
+    tenantId(),
+    required('endpoint', 'STRING', 'Route template.'),
+    required('method', 'STRING', 'HTTP method.'),
+    required('status_class', 'STRING', '2xx | 3xx | 4xx | 5xx.'),
+    required('requests', 'INT64', 'Requests answered with that class on report_date.'),
+    required('total_ms', 'INT64', 'Summed latency of those requests (ms): with requests, the mean.'),
+  ],
+  primaryKey: ['report_date', 'tenant_id', 'endpoint', 'method', 'status_class'],
+  clusterBy: ['tenant_id', 'endpoint'],
+};
+
 export const reporting: Table[] = [
   rptEngagementDaily,
   rptSessionDurationDaily,
@@ -214,4 +383,11 @@ export const reporting: Table[] = [
   rptSecurityDaily,
   rptLoginFailuresDaily,
   rptApiPerformanceDaily,
+  rptUserJourneysDaily,
+  rptFeatureFunnelDaily,
+  rptTenantResourcesDaily,
+  rptTeamPerformanceDaily,
+  rptPermissionAccessDaily,
+  rptIncidentsDaily,
+  rptApiErrorsDaily,
 ];
