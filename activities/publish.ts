@@ -10,16 +10,27 @@ import type {
   Row,
   Warehouse,
 } from '../adapters/ports';
+import { MART_CHECKS } from '../schema/quality/catalogue';
 import { findTable } from '../schema/warehouse';
 import type { Dataset } from '../schema/warehouse/types';
 import { withHeartbeat } from './heartbeat';
+import {
+  apiErrors,
+  featureFunnel,
+  incidents,
+  num,
+  permissionAccess,
+  ratio,
+  teamPerformance,
+  tenantResources,
+  userJourneys,
+} from './marts';
 import { writeRunRecord } from './operations-rows';
+import { runAndStoreChecks, type QualityCheckResult } from './quality';
 
 const DAY_MS = 86_400_000;
 const dayStart = (day: string, offset = 0) => new Date(Date.parse(`${day}T00:00:00Z`) + offset * DAY_MS);
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
-const ratio = (a: number, b: number) => (b === 0 ? null : Math.round((a / b) * 1e6) / 1e6);
-const num = (v: Row[string] | undefined) => Number(v ?? 0);
 
 export interface PipelineRunRecord {
   workflowId: string;
@@ -149,9 +160,14 @@ export function createPublishActivities(deps: {
     async publishReporting(input: {
       date: string;
       runKey: string;
-    }): Promise<{ tables: Record<string, number>; durationMs: number }> {
+      /** The run's stage times so far (ms), shared out per tenant in rpt_tenant_resources_daily. */
+      stageMs?: Partial<Record<'extract' | 'transform' | 'load' | 'quality', number>>;
+      /** Workflow id recorded with the marts' quality results. */
+      workflowId?: string;
+    }): Promise<{ tables: Record<string, number>; checks: QualityCheckResult[]; durationMs: number }> {
       return withHeartbeat(async () => {
         const started = Date.now();
+        const ds = deps.dataset.name;
         const counts = await engagementCounts(deps.warehouse, deps.dataset.name, input.date);
         const engagement = [...counts.values()].map((r) => ({
           report_date: input.date,
@@ -187,6 +203,22 @@ export function createPublishActivities(deps: {
             adoption_rate: ratio(num(r.cumulative_adopters), users),
           };
         });
+        const stage = input.stageMs;
+        const pipelineMs = stage
+          ? (stage.extract ?? 0) + (stage.transform ?? 0) + (stage.load ?? 0) + (stage.quality ?? 0)
+          : undefined;
+        const seats = new Map(
+          [...counts.values()].map((r) => [String(r.tenant_id), { seats: num(r.total_users), active: num(r.dau) }]),
+        );
+        const marts: Record<string, Record<string, unknown>[]> = {
+          rpt_user_journeys_daily: await userJourneys(deps.warehouse, ds, input.date),
+          rpt_feature_funnel_daily: await featureFunnel(deps.warehouse, ds, input.date),
+          rpt_tenant_resources_daily: await tenantResources(deps.warehouse, ds, input.date, { seats, pipelineMs }),
+          rpt_team_performance_daily: await teamPerformance(deps.warehouse, ds, input.date),
+          rpt_permission_access_daily: await permissionAccess(deps.warehouse, ds, input.date),
+          rpt_incidents_daily: await incidents(deps.warehouse, ds, input.date),
+          rpt_api_errors_daily: await apiErrors(deps.warehouse, ds, input.date),
+        };
         const tables: Record<string, number> = {
           rpt_feature_adoption_daily: await replaceReport(
             'rpt_feature_adoption_daily',
@@ -207,7 +239,16 @@ export function createPublishActivities(deps: {
             `${input.runKey}:rpt_tenant_growth_daily`,
           ),
         };
-        return { tables, durationMs: Date.now() - started };
+        for (const [table, rows] of Object.entries(marts)) {
+          tables[table] = await replaceReport(table, input.date, rows, `${input.runKey}:${table}`);
+        }
+        // The marts written here are checked here (the quality stage ran before they existed).
+        const checks = await runAndStoreChecks(deps, MART_CHECKS, {
+          date: input.date,
+          runKey: input.runKey,
+          stage: 'publish',
+        });
+        return { tables, checks, durationMs: Date.now() - started };
       });
     },
 

@@ -150,6 +150,24 @@ export async function runCheck(
         metadata: { windows, batch, difference: streamed - batch },
       };
     }
+    case 'sum_matches': {
+      const fact = findTable(dataset, check.factTable);
+      if (!p || !fact.partitionColumn) throw new Error(`sum_matches compares partitioned tables`);
+      const summed = await count(
+        `select coalesce(sum(${check.measure}), 0) as n from ${ref} where ${p} = @d${check.where ? ` and ${check.where}` : ''}`,
+      );
+      const facts = await count(
+        `select count(*) as n from ${dataset.name}.${fact.name} where ${fact.partitionColumn} = @d`,
+      );
+      return {
+        ...base,
+        column: check.measure,
+        passed: summed === facts,
+        observedValue: summed,
+        expectedValue: `= ${facts} (${fact.name} rows)`,
+        metadata: { difference: summed - facts },
+      };
+    }
     case 'volume_anomaly': {
       if (!p) throw new Error(`volume_anomaly needs a partitioned table, ${table.name} is not`);
       const today = await count(`select count(*) as n from ${ref} where ${p} = @d`);
@@ -180,44 +198,61 @@ export async function runCheck(
   }
 }
 
-/**
- * The quality activity: runs the whole catalogue, stores one dq_results row per check (merged on run + check, so a
- * retry overwrites), and returns the results. It never fails the run itself: the workflow reads the severities.
- */
-export function createQualityActivities(deps: {
+interface ChecksDeps {
   parquet: ParquetWriter;
   warehouse: Warehouse;
   store: ObjectStore;
   dataset: Dataset;
-  checks?: QualityCheck[];
   scratchDir?: string;
-}) {
+}
+
+/**
+ * Runs `checks` for the day and stores one dq_results row per check (merged on run + check, so a retry overwrites).
+ * `stage` names the pipeline stage that ran them when it is not the quality stage (publish checks its marts).
+ */
+export async function runAndStoreChecks(
+  deps: ChecksDeps,
+  checks: QualityCheck[],
+  input: { date: string; runKey: string; extracted?: Record<string, number>; stage?: string },
+): Promise<QualityCheckResult[]> {
+  const results: QualityCheckResult[] = [];
+  for (const check of checks) {
+    results.push(
+      await runCheck(deps.warehouse, deps.dataset, check, { date: input.date, extracted: input.extracted ?? {} }),
+    );
+  }
+  const checkedAt = new Date().toISOString();
+  const rows = results.map((r) => ({
+    run_id: input.runKey,
+    logical_date: input.date,
+    check_name: r.checkName,
+    check_type: r.checkType,
+    table_name: r.table,
+    column_name: r.column ?? null,
+    severity: r.severity,
+    passed: r.passed,
+    observed_value: r.observedValue ?? null,
+    expected_value: r.expectedValue ?? null,
+    metadata: r.metadata ? JSON.stringify(r.metadata) : null,
+    checked_at: checkedAt,
+  }));
+  const suffix = input.stage ? `:${input.stage}` : '';
+  await writeRows(deps, 'dq_results', rows, `${input.runKey}:dq_results${suffix}`);
+  return results;
+}
+
+/**
+ * The quality activity: runs the catalogue's quality-stage checks, stores the results, and returns them. It never
+ * fails the run itself: the workflow reads the severities.
+ */
+export function createQualityActivities(deps: ChecksDeps & { checks?: QualityCheck[] }) {
   return {
     async runQualityChecks(
       input: RunQualityChecksInput,
     ): Promise<{ results: QualityCheckResult[]; durationMs: number }> {
       return withHeartbeat(async () => {
         const started = Date.now();
-        const results: QualityCheckResult[] = [];
-        for (const check of deps.checks ?? QUALITY_CHECKS) {
-          results.push(await runCheck(deps.warehouse, deps.dataset, check, input));
-        }
-        const checkedAt = new Date().toISOString();
-        const rows = results.map((r) => ({
-          run_id: input.runKey,
-          logical_date: input.date,
-          check_name: r.checkName,
-          check_type: r.checkType,
-          table_name: r.table,
-          column_name: r.column ?? null,
-          severity: r.severity,
-          passed: r.passed,
-          observed_value: r.observedValue ?? null,
-          expected_value: r.expectedValue ?? null,
-          metadata: r.metadata ? JSON.stringify(r.metadata) : null,
-          checked_at: checkedAt,
-        }));
-        await writeRows(deps, 'dq_results', rows, `${input.runKey}:dq_results`);
+        const results = await runAndStoreChecks(deps, deps.checks ?? QUALITY_CHECKS, input);
         return { results, durationMs: Date.now() - started };
       });
     },

@@ -242,10 +242,38 @@ export async function userAnalyticsDaily(raw: UserAnalyticsDailyInput): Promise<
     progress.start('publish');
     const published = await publishReporting.executeWithOptions(
       { ...warehouseActivity, summary: 'refresh reporting tables' },
-      [{ date, runKey }],
+      [{ date, runKey, stageMs: progress.durations(), workflowId: info.workflowId }],
     );
     activityMs.publish = published.durationMs;
     for (const [t, n] of Object.entries(published.tables)) loaded[t] = n;
+    // Publish checks the marts it built (runs recorded before it did return no checks).
+    const martChecks = published.checks ?? [];
+    const martFailed = martChecks.filter((r) => !r.passed && r.severity === 'error');
+    const martWarned = martChecks.filter((r) => !r.passed && r.severity === 'warn');
+    quality.passed += martChecks.filter((r) => r.passed).length;
+    quality.warned.push(...martWarned.map((r) => r.checkName));
+    quality.failed.push(...martFailed.map((r) => r.checkName));
+    if (martWarned.length > 0) {
+      await notify({
+        severity: 'warn',
+        title: `${DAILY_PIPELINE} ${date}: ${martWarned.length} reporting-mart warning(s)`,
+        text: martWarned.map(describeCheck).join('\n'),
+        workflowId: info.workflowId,
+        runId: info.runId,
+      });
+    }
+    if (martFailed.length > 0) {
+      progress.fail(
+        'publish',
+        `${martFailed.length} mart check(s) failed: ${martFailed.map((r) => r.checkName).join(', ')}`,
+      );
+      throw ApplicationFailure.create({
+        type: FailureType.DataQualityFailed,
+        nonRetryable: true,
+        message: `reporting-mart checks failed for ${date}: ${martFailed.map(describeCheck).join('; ')}`,
+        details: [martFailed],
+      });
+    }
     progress.finish('publish', `${Object.keys(published.tables).length} reporting tables`);
 
     const summary: DailyRunSummary = { ...base, extracted, loaded, quality, stageMs: progress.durations(), activityMs };

@@ -70,7 +70,7 @@ NOT_PRODUCED: dict[str, str] = {
     "rpt_engagement_daily": "WAU/MAU/stickiness need 7- and 30-day trailing activity: warehouse SQL at publish",
     "rpt_feature_adoption_daily": "new/cumulative adopters need each user's first-ever use: warehouse SQL",
     "rpt_tenant_growth_daily": "active_users_30d needs 30 days of activity: warehouse SQL",
-    "rpt_user_journeys_daily": "publish-time warehouse SQL over the loaded facts (a Spark output costs a write each run)",
+    "rpt_user_journeys_daily": "publish-time warehouse SQL over the loaded facts (a Spark output costs a write)",
     "rpt_feature_funnel_daily": "publish-time warehouse SQL over the loaded facts",
     "rpt_team_performance_daily": "publish-time warehouse SQL over the loaded facts and dimensions",
     "rpt_permission_access_daily": "publish-time warehouse SQL over the loaded facts and dimensions",

@@ -139,7 +139,7 @@ COMMENT ON COLUMN fact_permission_checks.event_date IS 'UTC calendar date of the
 COMMENT ON COLUMN fact_permission_checks.tenant_id IS 'Source tenants.tenant_id of the tenant the row belongs to.';
 COMMENT ON COLUMN fact_permission_checks.user_id IS 'Source users.user_id whose permission was checked; tokenised on erasure.';
 COMMENT ON COLUMN fact_permission_checks.occurred_at IS 'When the permission check event happened (UTC); event_date is its date.';
-COMMENT ON COLUMN fact_permission_checks.resource IS 'Resource type checked (e.g. job, candidate, report).';
+COMMENT ON COLUMN fact_permission_checks.resource IS 'Resource checked, as <type>/<id> (e.g. jobs/4821); marts group by the type.';
 COMMENT ON COLUMN fact_permission_checks.permission IS 'Permission checked (e.g. read, write, admin).';
 COMMENT ON COLUMN fact_permission_checks.granted IS 'Whether access was granted.';
 
@@ -548,12 +548,12 @@ CREATE TABLE IF NOT EXISTS rpt_user_journeys_daily (
   sessions BIGINT NOT NULL,
   users BIGINT NOT NULL
 );
-COMMENT ON TABLE rpt_user_journeys_daily IS 'Common paths per tenant and day: the first three distinct features of each session, in order (repeats collapsed). Paths taken by fewer than 5 sessions are folded into ''(other)''.';
+COMMENT ON TABLE rpt_user_journeys_daily IS 'Common paths per tenant and day: the first 2 features of each session with activity that day, in order (consecutive repeats collapsed). Paths taken by fewer than 5 sessions are folded into ''(other)''.';
 COMMENT ON COLUMN rpt_user_journeys_daily.report_date IS 'UTC calendar date the figures describe; the partition column.';
 COMMENT ON COLUMN rpt_user_journeys_daily.tenant_id IS 'Source tenants.tenant_id of the tenant the row belongs to.';
 COMMENT ON COLUMN rpt_user_journeys_daily.path IS 'Features joined by '' > '' (e.g. ''candidate_search > candidate_profile''), or ''(other)''.';
-COMMENT ON COLUMN rpt_user_journeys_daily.steps IS 'Features in the path (1-3); 0 for ''(other)''.';
-COMMENT ON COLUMN rpt_user_journeys_daily.sessions IS 'Sessions started on report_date whose activity followed the path.';
+COMMENT ON COLUMN rpt_user_journeys_daily.steps IS 'Features in the path (1-2); 0 for ''(other)''.';
+COMMENT ON COLUMN rpt_user_journeys_daily.sessions IS 'Sessions whose activity on report_date followed the path.';
 COMMENT ON COLUMN rpt_user_journeys_daily.users IS 'Distinct users of those sessions.';
 
 -- rpt_feature_funnel_daily (kind: reporting; partition: report_date; cluster: tenant_id; retention: 730 days)
@@ -646,7 +646,7 @@ CREATE TABLE IF NOT EXISTS rpt_permission_access_daily (
 COMMENT ON TABLE rpt_permission_access_daily IS 'Authorisation decisions per tenant, resource, permission and the checked user''s role, per day: checks and denials (permission access patterns).';
 COMMENT ON COLUMN rpt_permission_access_daily.report_date IS 'UTC calendar date the figures describe; the partition column.';
 COMMENT ON COLUMN rpt_permission_access_daily.tenant_id IS 'Source tenants.tenant_id of the tenant the row belongs to.';
-COMMENT ON COLUMN rpt_permission_access_daily.resource IS 'Resource type checked.';
+COMMENT ON COLUMN rpt_permission_access_daily.resource IS 'Resource type checked (the fact''s resource without its id, e.g. jobs).';
 COMMENT ON COLUMN rpt_permission_access_daily.permission IS 'Permission checked (the action).';
 COMMENT ON COLUMN rpt_permission_access_daily.role_name IS 'The checked user''s role (the first by name if several); ''(none)'' without one.';
 COMMENT ON COLUMN rpt_permission_access_daily.checks IS 'Permission checks on report_date.';

@@ -1,3 +1,4 @@
+import { reporting } from '../warehouse/reporting';
 /**
  * The data-quality catalogue: declarative checks kept beside the warehouse schema. The quality activity turns each
  * into one parameterised query, returns a result row per check (stored in dq_results), and the workflow decides:
@@ -35,7 +36,13 @@ export type QualityCheck =
       where?: string;
       factTable: string;
       factWhere?: string;
-    });
+    })
+  /**
+   * A mart adds up to its fact: the day's sum of `measure` in `table` equals the day's rows of `factTable`. Unlike
+   * stream_reconciliation, a day with no rows on both sides passes (0 = 0). `where` (literal SQL, written here only)
+   * narrows the mart's rows.
+   */
+  | (Base & { type: 'sum_matches'; measure: string; where?: string; factTable: string });
 
 export const checkName = (c: QualityCheck): string => {
   switch (c.type) {
@@ -53,6 +60,8 @@ export const checkName = (c: QualityCheck): string => {
       return `${c.table}.volume_anomaly`;
     case 'stream_reconciliation':
       return `${c.table}.stream_reconciliation:${c.label}`;
+    case 'sum_matches':
+      return `${c.table}.${c.measure}.sum_matches:${c.factTable}`;
   }
 };
 
@@ -208,4 +217,106 @@ export const QUALITY_CHECKS: QualityCheck[] = [
   { type: 'unique', table: 'dim_tenants', columns: ['tenant_id'], severity: 'error' },
   { type: 'row_count', table: 'dim_users', sourceTable: 'users', severity: 'warn' },
   { type: 'row_count', table: 'dim_tenants', sourceTable: 'tenants', severity: 'warn' },
+];
+
+/**
+ * Checks of the marts the publish step builds (activities/marts.ts and the engagement marts): run by publish right
+ * after it writes them, since the quality stage runs before they exist. Every mart's key is complete and unique; the
+ * count marts add up to their facts; the categorical columns hold known values.
+ */
+const PUBLISHED_MARTS = [
+  'rpt_engagement_daily',
+  'rpt_feature_adoption_daily',
+  'rpt_tenant_growth_daily',
+  'rpt_user_journeys_daily',
+  'rpt_feature_funnel_daily',
+  'rpt_tenant_resources_daily',
+  'rpt_team_performance_daily',
+  'rpt_permission_access_daily',
+  'rpt_incidents_daily',
+  'rpt_api_errors_daily',
+];
+
+export const MART_CHECKS: QualityCheck[] = [
+  ...PUBLISHED_MARTS.flatMap((table): QualityCheck[] => {
+    const t = reporting.find((r) => r.name === table);
+    if (!t?.primaryKey) throw new Error(`mart ${table} has no primary key in schema/warehouse/reporting.ts`);
+    return [
+      ...t.primaryKey.map((column): QualityCheck => ({ type: 'not_null', table, column, severity: 'error' })),
+      { type: 'unique', table, columns: t.primaryKey, severity: 'error' },
+    ];
+  }),
+  {
+    type: 'sum_matches',
+    table: 'rpt_api_errors_daily',
+    measure: 'requests',
+    factTable: 'fact_api_requests',
+    severity: 'error',
+  },
+  {
+    type: 'sum_matches',
+    table: 'rpt_tenant_resources_daily',
+    measure: 'api_calls',
+    factTable: 'fact_api_requests',
+    severity: 'error',
+  },
+  {
+    type: 'sum_matches',
+    table: 'rpt_permission_access_daily',
+    measure: 'checks',
+    factTable: 'fact_permission_checks',
+    severity: 'error',
+  },
+  {
+    type: 'sum_matches',
+    table: 'rpt_team_performance_daily',
+    measure: 'collaborations',
+    factTable: 'fact_team_collaborations',
+    severity: 'error',
+  },
+  {
+    type: 'sum_matches',
+    table: 'rpt_incidents_daily',
+    measure: 'incidents',
+    where: "source = 'batch'",
+    factTable: 'security_incidents',
+    severity: 'error',
+  },
+  {
+    type: 'accepted_values',
+    table: 'rpt_api_errors_daily',
+    column: 'status_class',
+    values: ['2xx', '3xx', '4xx', '5xx'],
+    severity: 'error',
+  },
+  {
+    type: 'accepted_values',
+    table: 'rpt_incidents_daily',
+    column: 'status',
+    values: ['detected', 'open', 'notified'],
+    severity: 'error',
+  },
+  {
+    type: 'accepted_values',
+    table: 'rpt_incidents_daily',
+    column: 'source',
+    values: ['batch', 'stream'],
+    severity: 'error',
+  },
+  {
+    type: 'relationships',
+    table: 'rpt_team_performance_daily',
+    column: 'team_id',
+    toTable: 'dim_teams',
+    toColumn: 'team_id',
+    severity: 'error',
+  },
+  {
+    type: 'relationships',
+    table: 'rpt_tenant_resources_daily',
+    column: 'tenant_id',
+    toTable: 'dim_tenants',
+    toColumn: 'tenant_id',
+    severity: 'error',
+  },
 ];

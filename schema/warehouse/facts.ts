@@ -155,7 +155,7 @@ export const factPermissionChecks: Table = {
     tenantId(),
     userIdInFact('REQUIRED', 'Source users.user_id whose permission was checked; tokenised on erasure.'),
     occurredAt('permission check'),
-    required('resource', 'STRING', 'Resource type checked (e.g. job, candidate, report).'),
+    required('resource', 'STRING', 'Resource checked, as <type>/<id> (e.g. jobs/4821); marts group by the type.'),
     required('permission', 'STRING', 'Permission checked (e.g. read, write, admin).'),
     required('granted', 'BOOL', 'Whether access was granted.'),
   ],

@@ -1,23 +1,12 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorType, PlatformError } from '../../adapters/errors';
-import { BigQueryWarehouse, type BigQueryCapabilities } from '../../adapters/warehouse/bigquery';
-import { GcsObjectStore } from '../../adapters/object-store/gcs';
-import { DuckDbWarehouse } from '../../adapters/warehouse/duckdb';
 import type { Warehouse } from '../../adapters/ports';
 import type { ErasureSubject, TableErasure } from '../../schema/erasure';
 import type { Dataset } from '../../schema/warehouse/types';
-import {
-  bigQueryEmulatorBinary,
-  fakeGcsBinary,
-  findEmulator,
-  startBigQueryEmulator,
-  startFakeGcs,
-  type RunningEmulator,
-} from '../helpers/emulators';
 import { ParquetFixtures } from '../helpers/parquet-fixtures';
+import { warehouseHarnesses } from '../helpers/warehouse-harnesses';
 
 /** A small dataset of the same shape as user_analytics: a day-partitioned, tenant-clustered fact and a dimension. */
 const dataset: Dataset = {
@@ -87,97 +76,6 @@ const DIM = 'dim_users';
 const DAY1 = '2026-11-27';
 const DAY2 = '2026-11-28';
 
-/** What the adapter on this backend can do; false entries are the documented emulator gaps (test/contract/README.md). */
-type Capabilities = BigQueryCapabilities;
-
-interface Harness {
-  name: string;
-  capabilities: Capabilities;
-  missing?: string;
-  setup: () => Promise<{
-    warehouse: Warehouse;
-    /** Makes a local Parquet fixture loadable by this warehouse; returns what goes into `parquetFiles`. */
-    stage: (file: string) => Promise<string>;
-    teardown: () => Promise<void>;
-  }>;
-}
-
-const ALL: Capabilities = {
-  partitionDecorator: true,
-  atomicPartitionReplace: true,
-  deterministicJobIds: true,
-  maximumBytesBilled: true,
-  tableBytes: true,
-  nativeMerge: true,
-  addColumns: true,
-  defaultDataset: true,
-};
-
-const fakeGcs = findEmulator(fakeGcsBinary);
-const bigQuery = findEmulator(bigQueryEmulatorBinary);
-
-const harnesses: Harness[] = [
-  {
-    name: 'DuckDB file',
-    capabilities: {
-      ...ALL,
-      partitionDecorator: false,
-      deterministicJobIds: false,
-      maximumBytesBilled: false,
-      tableBytes: false,
-    },
-    setup: () => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hire10x-duckdb-'));
-      const warehouse = new DuckDbWarehouse(path.join(dir, 'warehouse.duckdb'));
-      return Promise.resolve({
-        warehouse,
-        stage: (file: string) => Promise.resolve(file),
-        teardown: () => Promise.resolve(fs.rmSync(dir, { recursive: true, force: true })),
-      });
-    },
-  },
-  {
-    name: 'BigQuery on bigquery-emulator',
-    capabilities: BigQueryWarehouse.emulatorCapabilities,
-    missing: fakeGcs.missing ?? bigQuery.missing,
-    setup: async () => {
-      const gcs: RunningEmulator = await startFakeGcs(fakeGcs.binary);
-      let bq: RunningEmulator;
-      try {
-        bq = await startBigQueryEmulator({ project: 'test', gcsEndpoint: gcs.endpoint }, bigQuery.binary);
-      } catch (err) {
-        await gcs.stop();
-        throw err;
-      }
-      const store = new GcsObjectStore({
-        projectId: 'test',
-        apiEndpoint: gcs.endpoint,
-        buckets: { raw: 'bq-raw', processed: 'bq-processed', archive: 'bq-archive' },
-      });
-      await store.ensureBuckets();
-      const warehouse = new BigQueryWarehouse({
-        projectId: 'test',
-        apiEndpoint: bq.endpoint,
-        gcsApiEndpoint: gcs.endpoint,
-        maximumBytesBilled: 1024 ** 3,
-        emulatorCompat: true,
-      });
-      let n = 0;
-      return {
-        warehouse,
-        stage: async (file) => {
-          const key = `stage/${++n}-${path.basename(file)}`;
-          await store.putFile('processed', key, file);
-          return store.uri('processed', key);
-        },
-        teardown: async () => {
-          await Promise.allSettled([bq.stop(), gcs.stop()]);
-        },
-      };
-    },
-  },
-];
-
 async function expectPlatformError(promise: Promise<unknown>, type: string, mentions?: string): Promise<PlatformError> {
   const err = await promise.then(
     () => undefined,
@@ -198,7 +96,7 @@ const factRows = (day: string, n: number, tag = 'e') =>
           i / 4 AS score, TIMESTAMPTZ '${day} 08:00:00+00' + to_seconds(i) AS occurred_at
    FROM range(${n}) t(i)`;
 
-describe.each(harnesses)('Warehouse contract: $name', ({ capabilities, missing, setup }) => {
+describe.each(warehouseHarnesses)('Warehouse contract: $name', ({ capabilities, missing, setup }) => {
   if (missing) console.warn(`skipping: ${missing}`);
   const fixtures = new ParquetFixtures();
   let warehouse: Warehouse;

@@ -63,7 +63,8 @@ function stubs(overrides: Partial<Stubs> = {}) {
     ensureWarehouse: () => Promise.resolve(),
     promoteAndLoad: (i) => Promise.resolve({ table: i.table, rows: 5, files: 1, jobIds: [], durationMs: 1 }),
     runQualityChecks: () => Promise.resolve({ results: [passed('a'), passed('b')], durationMs: 1 }),
-    publishReporting: () => Promise.resolve({ tables: { rpt_engagement_daily: 2 }, durationMs: 1 }),
+    publishReporting: () =>
+      Promise.resolve({ tables: { rpt_engagement_daily: 2 }, checks: [passed('m')], durationMs: 1 }),
     recordPipelineRun: () => Promise.resolve(),
     notify: () => Promise.resolve(),
     pipelineSla: () => Promise.resolve({ dueAt: null }),
@@ -103,7 +104,7 @@ describe('userAnalyticsDaily', () => {
   it('a clean run records success and notifies nothing', async () => {
     const s = stubs();
     const { summary, stages } = await run(s.activities);
-    expect(summary?.quality).toEqual({ passed: 2, warned: [], failed: [] });
+    expect(summary?.quality).toEqual({ passed: 3, warned: [], failed: [] }); // 2 quality-stage + 1 mart check
     expect(stages.map((st) => st.state)).toEqual(['done', 'done', 'done', 'done', 'done']);
     expect(s.argsOf<PipelineRunRecord>('recordPipelineRun').map((r) => r.status)).toEqual(['succeeded']);
     expect(s.names()).not.toContain('notify');
@@ -149,6 +150,32 @@ describe('userAnalyticsDaily', () => {
     expect(stages.find((st) => st.stage === 'quality')?.state).toBe('failed');
     const [notice] = s.argsOf<{ text: string }>('notify');
     expect(notice?.text).toContain('--from-stage quality');
+  });
+
+  it('a failed mart check at publish fails the run in publish, and a warned one is notified', async () => {
+    const failedMart: QualityCheckResult = {
+      ...passed('rpt_api_errors_daily.requests.sum_matches:fact_api_requests'),
+      checkType: 'sum_matches',
+      passed: false,
+      observedValue: 9,
+    };
+    const warnedMart: QualityCheckResult = { ...passed('rpt_x.warned'), severity: 'warn', passed: false };
+    const s = stubs({
+      publishReporting: () =>
+        Promise.resolve({ tables: { rpt_api_errors_daily: 4 }, checks: [failedMart, warnedMart], durationMs: 1 }),
+    });
+    const { err, stages } = await run(s.activities);
+    const cause = causeOf(err);
+    expect(cause.type).toBe(FailureType.DataQualityFailed);
+    expect(cause.message).toContain('rpt_api_errors_daily.requests.sum_matches:fact_api_requests (error): observed 9');
+    expect(stages.find((st) => st.stage === 'publish')?.state).toBe('failed');
+    const [publishInput] = s.argsOf<{ stageMs: Record<string, number> }>('publishReporting');
+    expect(Object.keys(publishInput?.stageMs ?? {})).toEqual(['extract', 'transform', 'load', 'quality']);
+    const notices = s.argsOf<{ severity: string; title: string; text: string }>('notify');
+    expect(notices.map((n) => n.severity)).toEqual(['warn', 'error']);
+    expect(notices[0]?.title).toContain('1 reporting-mart warning(s)');
+    expect(notices[1]?.text).toContain('--from-stage publish');
+    expect(s.argsOf<PipelineRunRecord>('recordPipelineRun').map((r) => r.status)).toEqual(['failed']);
   });
 
   it('a failure whose recording fails too is logged, and the run fails with its own error', async () => {
