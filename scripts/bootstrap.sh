@@ -53,25 +53,7 @@ have redis-server || apt_install "redis-server" "$DEBIAN_PACKAGES_REDIS"
 info "$(redis-server --version | cut -d' ' -f1-3)"
 
 # --- Python venv ----------------------------------------------------------------------------------------
-step "Python virtual environment ($PYTHON_REQUIREMENTS)"
-PY="${PYTHON:-python3}"
-have "$PY" || die "python3 is not installed." "Install Python $PYTHON_MIN_VERSION+ (apt-get install -y python3 python3-venv)."
-"$PY" -c "import sys; sys.exit(0 if sys.version_info[:2] >= tuple(map(int, '$PYTHON_MIN_VERSION'.split('.'))) else 1)" \
-  || die "$($PY --version) is too old." "This project needs Python $PYTHON_MIN_VERSION or newer."
-venv_key="$( { "$PY" --version; cat "$PYTHON_REQUIREMENTS"; } | sha256sum | cut -c1-16)"
-VENV="$TOOL_CACHE/venv/$venv_key"
-if [ ! -f "$VENV/.complete" ]; then
-  rm -rf "$VENV"
-  info "creating $VENV"
-  "$PY" -m venv "$VENV" >&2 || die "python3 -m venv failed." "Install the venv module: apt-get install -y python3-venv"
-  "$VENV/bin/pip" install --disable-pip-version-check -q --upgrade pip >&2
-  "$VENV/bin/pip" install --disable-pip-version-check -q -r "$PYTHON_REQUIREMENTS" >&2 \
-    || { rm -rf "$VENV"; die "pip install -r $PYTHON_REQUIREMENTS failed (see above)." "Check access to PyPI and retry."; }
-  touch "$VENV/.complete"
-else
-  info "venv: cached at $VENV"
-fi
-ln -sfn "$VENV" .venv
+ensure_python_venv
 
 # --- GCP emulators (contract suites) -----------------------------------------------------------------
 if [ "$WITH_EMULATORS" = 1 ]; then

@@ -113,3 +113,38 @@ pip_tool() {
   ) 8>"$venv.lock"
   printf '%s\n' "$dir"
 }
+
+# python_venv_dir: the project venv's directory in the cache, keyed by the interpreter's version and the content of
+# $PYTHON_REQUIREMENTS, so an edited requirements file (or another Python) gets a venv of its own, built once.
+python_venv_dir() {
+  local py="${PYTHON:-python3}" key
+  key="$( { "$py" --version; cat "$ROOT/$PYTHON_REQUIREMENTS"; } | sha256sum | cut -c1-16)"
+  printf '%s/venv/%s\n' "$TOOL_CACHE" "$key"
+}
+
+# ensure_python_venv [--quiet]: builds the venv of the current requirements if the cache lacks it (under a lock,
+# marked complete last) and points .venv at it. Cheap when it exists, so the Python scripts call it before every run:
+# a .venv left pointing at the venv of an older requirements file is re-pointed (and the new venv built) here.
+ensure_python_venv() {
+  local py="${PYTHON:-python3}" quiet="${1:-}" venv
+  have "$py" || die "python3 is not installed." "Install Python $PYTHON_MIN_VERSION+ (apt-get install -y python3 python3-venv)."
+  "$py" -c "import sys; sys.exit(0 if sys.version_info[:2] >= tuple(map(int, '$PYTHON_MIN_VERSION'.split('.'))) else 1)" \
+    || die "$($py --version) is too old." "This project needs Python $PYTHON_MIN_VERSION or newer."
+  venv="$(python_venv_dir)"
+  mkdir -p "$(dirname "$venv")"
+  (
+    flock 7
+    if [ -f "$venv/.complete" ]; then
+      [ "$quiet" = --quiet ] || info "venv ($PYTHON_REQUIREMENTS): cached at $venv"
+      exit 0
+    fi
+    step "Python virtual environment ($PYTHON_REQUIREMENTS): creating $venv"
+    rm -rf "$venv"
+    "$py" -m venv "$venv" >&2 || die "python3 -m venv failed." "Install the venv module: apt-get install -y python3-venv"
+    "$venv/bin/pip" install --disable-pip-version-check -q --upgrade pip >&2
+    "$venv/bin/pip" install --disable-pip-version-check -q -r "$ROOT/$PYTHON_REQUIREMENTS" >&2 \
+      || { rm -rf "$venv"; die "pip install -r $PYTHON_REQUIREMENTS failed (see above)." "Check access to PyPI and retry."; }
+    touch "$venv/.complete"
+  ) 7>"$venv.lock"
+  [ "$(readlink "$ROOT/.venv" 2>/dev/null)" = "$venv" ] || ln -sfn "$venv" "$ROOT/.venv"
+}
