@@ -178,10 +178,10 @@ export class DashboardService {
   async load(name: DashboardName, query: DashboardQuery): Promise<DashboardData> {
     const spec = DASHBOARDS[name];
     const tenant = query.tenant || null;
-    const [tenants, filters] = await Promise.all([this.tenants(), this.range(spec, query)]);
-    if (tenant !== null && !tenants.some((t) => t.id === tenant)) {
-      throw new DashboardInputError('tenant', `unknown tenant ${JSON.stringify(tenant)} (not in dim_tenants)`);
-    }
+    // The tenants are read beside everything else (one DuckDB open when from/to are given) and checked before answering.
+    const tenantsRead = this.tenants();
+    void tenantsRead.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+    const filters = await this.range(spec, query);
     const values: Record<string, QueryParam> = {
       from: date(filters.from),
       to: date(filters.to),
@@ -192,6 +192,10 @@ export class DashboardService {
       Promise.all(spec.tiles.map((tile) => this.run(tile.sql, values))),
       provenance ? this.run(provenance, values) : Promise.resolve({ rows: [] as Row[] }),
     ]);
+    const tenants = await tenantsRead;
+    if (tenant !== null && !tenants.some((t) => t.id === tenant)) {
+      throw new DashboardInputError('tenant', `unknown tenant ${JSON.stringify(tenant)} (not in dim_tenants)`);
+    }
     const byKey = new Map(runs.rows.map((r) => [String(r.tile_key), r]));
     const tiles = spec.tiles.map((tile, i): TileData => {
       const { sql: _sql, ...declared } = tile;
