@@ -112,10 +112,24 @@ module.exports = {
       to: { path: '^(activities|adapters|workflows|workers|cli|api|config|security|datagen)/' },
     },
     {
+      name: 'dashboards-layers',
+      comment:
+        'dashboards/README.md: schema/, the pure shared definitions in workflows/ (pipelines, UI links), zod and Node built-ins; the Warehouse port as types only.',
+      severity: 'error',
+      from: { path: '^dashboards/' },
+      to: {
+        path: '^(activities|adapters|workflows|workers|cli|api|config|security|datagen|streaming)/',
+        pathNot: '^workflows/(pipelines|ui-links|days|task-queues)\\.ts$',
+        dependencyTypesNot: ['type-only'],
+      },
+    },
+    {
       name: 'production-not-tests',
       comment: 'Production code never imports test/ or bench/.',
       severity: 'error',
-      from: { path: '^(activities|adapters|workflows|workers|cli|api|config|security|schema|datagen|streaming)/' },
+      from: {
+        path: '^(activities|adapters|workflows|workers|cli|api|config|security|schema|datagen|streaming|dashboards)/',
+      },
       to: { path: '^(test|bench)/' },
     },
   ],

@@ -45,6 +45,7 @@ export default tseslint.config(
       'jobs/**',
       'dags/**',
       '**/*.js',
+      '!dashboards/client/*.js',
       '**/*.mjs',
       '**/*.cjs',
     ],
@@ -66,6 +67,12 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
     },
+  },
+  {
+    // The dashboards' browser client: plain JavaScript (type checked by dashboards/client/tsconfig.json).
+    files: ['dashboards/client/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { globals: globals.browser, sourceType: 'module' },
   },
   {
     files: ['workflows/**/*.ts'],

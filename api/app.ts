@@ -1,5 +1,6 @@
 import Fastify from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { DashboardService } from '../dashboards/service';
 import { TASK_QUEUES } from '../workflows/task-queues';
 import type { ApiInstance, AppDeps } from './context';
 import { ErasureService } from './erasures';
@@ -10,6 +11,7 @@ import { errorsPlugin } from './plugins/errors';
 import { metricsPlugin } from './plugins/metrics';
 import { openApiPlugin } from './plugins/openapi';
 import { codecRoutes } from './routes/codec';
+import { dashboardRoutes } from './routes/dashboards';
 import { erasureRoutes } from './routes/erasures';
 import { probeRoutes } from './routes/probes';
 
@@ -52,5 +54,9 @@ export function buildApp(deps: AppDeps): ApiInstance {
     uiCodecToken: deps.uiCodecToken,
     bodyLimitBytes: deps.api.bodyLimitBytes,
   });
+  if (deps.warehouse) {
+    const dashboards = new DashboardService({ warehouse: deps.warehouse, ui: deps.temporalUi });
+    void app.register(dashboardRoutes, { dashboards });
+  }
   return app;
 }

@@ -10,6 +10,7 @@ import type {
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
+import type { Warehouse } from '../adapters/ports';
 import type { Config } from '../config';
 import type { Principal, Scope } from './keys';
 
@@ -38,6 +39,11 @@ export interface AppDeps {
   logger?: boolean | Record<string, unknown>;
   /** Deadline for status queries and cancel updates, which need a worker. @default 10 s */
   workerDeadlineMs?: number;
+  /**
+   * The warehouse the local dashboards read (`/dashboards/`, dashboards/). Without one the dashboard routes are not
+   * registered (the CLI passes one on the local platform only). @default none
+   */
+  warehouse?: Warehouse;
 }
 
 /** What a route declares in its `config`: read by the auth and audit plugins. */

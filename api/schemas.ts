@@ -176,3 +176,59 @@ export const readySchema = z
     checks: z.record(z.string(), z.object({ ok: z.boolean(), latencyMs: z.number(), error: z.string().optional() })),
   })
   .register(components, { id: 'Readiness' });
+
+const cell = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+const valueFormat = z.enum(['count', 'percent', 'ms', 'minutes']);
+const runLink = z.object({ workflowId: z.string(), runId: z.string(), url: z.url() });
+
+/** A dashboard's tiles with their rows (dashboards/service.ts `DashboardData`); aggregates only, no personal data. */
+export const dashboardSchema = z
+  .object({
+    dashboard: z.object({ name: z.string(), title: z.string(), description: z.string() }),
+    dashboards: z.array(z.object({ name: z.string(), title: z.string() })),
+    filters: z.object({
+      tenant: z.string().nullable(),
+      from: z.string(),
+      to: z.string(),
+      defaulted: z.array(z.enum(['from', 'to'])).describe('Which of from/to the server chose (no data: today).'),
+    }),
+    tenants: z.array(z.object({ id: z.string(), name: z.string() })).describe('Every tenant (dim_tenants).'),
+    tiles: z.array(
+      z.object({
+        id: z.string(),
+        title: z.string(),
+        description: z.string(),
+        mart: z.string().describe('The warehouse table the figures come from.'),
+        scope: z
+          .enum(['tenant', 'platform'])
+          .describe('platform: across all tenants, the tenant filter does not apply.'),
+        source: z.enum(['daily', 'runs', 'stream']),
+        chart: z.enum(['line', 'bar', 'hbar', 'funnel', 'scatter']),
+        x: z.object({
+          column: z.string(),
+          kind: z.enum(['date', 'time', 'category', 'value']),
+          name: z.string().optional(),
+        }),
+        series: z.union([
+          z.array(
+            z.object({
+              column: z.string(),
+              name: z.string(),
+              type: z.enum(['line', 'bar', 'scatter']),
+              axis: z.union([z.literal(0), z.literal(1)]).optional(),
+              stack: z.string().optional(),
+            }),
+          ),
+          z.object({ by: z.string(), value: z.string(), type: z.enum(['line', 'bar']), stack: z.boolean().optional() }),
+        ]),
+        formats: z.array(valueFormat.optional()).optional(),
+        empty: z.string().optional(),
+        rows: z.array(z.record(z.string(), cell)),
+        latestDate: z.string().nullable(),
+        run: runLink.nullable().describe('The succeeded pipeline run that produced the newest day shown.'),
+        link: z.object({ label: z.string(), url: z.url() }).optional(),
+        note: z.string().optional(),
+      }),
+    ),
+  })
+  .register(components, { id: 'Dashboard' });

@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
+import type { Warehouse } from '../adapters/ports';
 import type { Config } from '../config';
 import { migratePlatform } from '../schema/platform/migrate';
 import { payloadCodecFromConfig } from '../security/codec';
@@ -28,7 +29,14 @@ export interface RunningApi {
  */
 export async function startApi(
   config: Config,
-  options: { host?: string; port?: number; log?: (line: string) => void; taskQueue?: string } = {},
+  options: {
+    host?: string;
+    port?: number;
+    log?: (line: string) => void;
+    taskQueue?: string;
+    /** The warehouse behind `/dashboards/` (closed with the API); none: no dashboards. */
+    warehouse?: Warehouse;
+  } = {},
 ): Promise<RunningApi> {
   const pool = platformPool(config);
   let connection: Connection | undefined;
@@ -50,6 +58,7 @@ export async function startApi(
       uiCodecToken: uiCodecToken(config),
       taskQueue: options.taskQueue ?? config.temporal.taskQueues.gdpr,
       logger: { level: config.worker.logLevel.toLowerCase() },
+      warehouse: options.warehouse,
     });
     const url = await app.listen({ host: options.host ?? config.api.host, port: options.port ?? config.api.port });
     const conn = connection;
@@ -59,11 +68,13 @@ export async function startApi(
         await app.close();
         await conn.close();
         await pool.end();
+        await options.warehouse?.close();
       },
     };
   } catch (err) {
     await connection?.close().catch(() => undefined);
     await pool.end().catch(() => undefined);
+    await options.warehouse?.close().catch(() => undefined);
     throw err;
   }
 }
@@ -71,11 +82,12 @@ export async function startApi(
 /** `analytics api`: runs until SIGINT/SIGTERM, then shuts down gracefully. */
 export async function runApiServer(
   config: Config,
-  options: { host?: string; port?: number } = {},
+  options: { host?: string; port?: number; warehouse?: Warehouse } = {},
   say: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
 ): Promise<void> {
   const api = await startApi(config, { ...options, log: say });
   say(`API listening on ${api.url} (public URL ${config.api.publicUrl}, OpenAPI at /openapi.json)`);
+  if (options.warehouse) say(`Dashboards at ${config.api.publicUrl}/dashboards/`);
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       say(`${signal}: draining…`);

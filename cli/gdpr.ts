@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import type { Config } from '../config';
 import { runApiServer } from '../api/server';
+import { dashboardWarehouse } from './dashboards';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -69,7 +70,9 @@ const TERMINAL = new Set(['completed', 'rejected', 'cancelled', 'failed', 'termi
 export function registerApiCommands(program: Command, getConfig: () => Config): void {
   program
     .command('api')
-    .description('run the HTTP API in the foreground (GDPR erasure, codec endpoint); SIGINT/SIGTERM drain it')
+    .description(
+      'run the HTTP API in the foreground (GDPR erasure, codec endpoint, local dashboards); SIGINT/SIGTERM drain it',
+    )
     .option('--host <host>', 'interface to listen on (default API_HOST, 127.0.0.1)')
     .option('--port <port>', 'port (default API_PORT, 8080)')
     .action(async (opts: { host?: string; port?: string }) => {
@@ -77,7 +80,8 @@ export function registerApiCommands(program: Command, getConfig: () => Config): 
       if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
         throw new Error(`--port must be 0..65535 (got ${opts.port})`);
       }
-      await runApiServer(getConfig(), { host: opts.host, port });
+      const config = getConfig();
+      await runApiServer(config, { host: opts.host, port, warehouse: dashboardWarehouse(config) });
     });
 
   const gdpr = program.command('gdpr').description('GDPR erasure requests, through the HTTP API');

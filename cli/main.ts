@@ -18,6 +18,7 @@ import { registerWarehouseCommands } from './warehouse-commands';
 import { registerDbCommands } from './db-commands';
 import { registerApiKeyCommands } from './api-keys';
 import { registerApiCommands } from './gdpr';
+import { registerDashboardCommands } from './dashboards';
 import { registerRetentionCommands } from './retention';
 import { registerStreamCommands } from './stream';
 
@@ -123,6 +124,7 @@ export function buildProgram(getConfig: () => Config): Command {
   registerWarehouseCommands(program, getConfig);
   registerApiKeyCommands(program, getConfig);
   registerApiCommands(program, getConfig);
+  registerDashboardCommands(program, getConfig);
   registerRunCommands(program, getConfig);
   registerBackfillCommands(program, getConfig);
   registerRetentionCommands(program, getConfig);

@@ -56,6 +56,8 @@ if [[ "$state" == "completed" ]]; then
 else
   echo "$final"
 fi
+step "the dashboards (served by the API over the warehouse the runs above filled)"
+analytics dashboards || info "the API does not serve them: it predates them; restart it (npm run down, then npm run demo)"
 ui="$(analytics dev status --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).services.temporal.uiUrl))')"
 cat <<EOT
 
@@ -67,6 +69,7 @@ Temporal Web UI (the pipeline monitor): $ui
   one day:     $ui/namespaces/default/workflows?query=LogicalDate%3D%22$last%22
   watchdog:    $ui/namespaces/default/schedules/pipeline-watchdog
 GDPR API: http://127.0.0.1:${API_PORT:-8080}/openapi.json (key in $keyfile; npx analytics gdpr --help)
+Dashboards: http://127.0.0.1:${API_PORT:-8080}/dashboards/  (engagement, tenants, security, system; npx analytics dashboards)
 Query the warehouse:  npx analytics warehouse query "select * from user_analytics.rpt_engagement_daily limit 5"
 Real time:  npx analytics app simulate --rate 200 --duration 60 && npx analytics stream status --metrics 5
 The platform keeps running so you can explore it. Stop everything it started with: npm run down

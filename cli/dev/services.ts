@@ -305,7 +305,12 @@ export function serviceSpecs(config: Config, p: Paths, say: (line: string) => vo
     name: 'api',
     host: config.api.host,
     ports: [{ port: config.api.port, what: 'HTTP API (API_PORT)' }],
-    address: { url: apiUrl, publicUrl: config.api.publicUrl, openapi: `${apiUrl}/openapi.json` },
+    address: {
+      url: apiUrl,
+      publicUrl: config.api.publicUrl,
+      openapi: `${apiUrl}/openapi.json`,
+      ...(config.platform === 'local' ? { dashboards: `${config.api.publicUrl}/dashboards/` } : {}),
+    },
     startTimeoutMs: 60_000,
     stopSignal: 'SIGTERM',
     start() {
