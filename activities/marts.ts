@@ -1,5 +1,5 @@
 import type { QueryParam, Row, Warehouse } from '../adapters/ports';
-import { FUNNEL_STEPS, JOURNEY_STEPS, MIN_GROUP } from '../schema/warehouse/reporting';
+import { FUNNEL_STEPS, JOURNEY_STEPS, MIN_GROUP } from '../schema/warehouse';
 
 /**
  * The reporting marts built at publish from the loaded facts and dimensions, by portable SQL (DuckDB locally,

@@ -1,4 +1,4 @@
-import { findTable, userAnalytics } from '../schema/warehouse';
+import { findTable, JOURNEY_STEPS, MIN_GROUP, userAnalytics } from '../schema/warehouse';
 import { DAILY_PIPELINE } from '../workflows/pipelines';
 
 /**
@@ -144,7 +144,8 @@ const engagement: DashboardSpec = {
       id: 'engagement.user-journeys',
       title: 'Common paths',
       description:
-        "The ten most frequent paths (first three distinct features of a session), by sessions; rare paths are '(other)'.",
+        `The ten most frequent paths (first ${JOURNEY_STEPS} distinct features of a session), by sessions; ` +
+        `paths of fewer than ${MIN_GROUP} sessions are '(other)'.`,
       mart: 'rpt_user_journeys_daily',
       scope: 'tenant',
       source: 'daily',

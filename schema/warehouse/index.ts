@@ -12,5 +12,5 @@ export {
 } from './validate';
 export { facts } from './facts';
 export { dimensions } from './dimensions';
-export { reporting } from './reporting';
+export { reporting, FUNNEL_STEPS, JOURNEY_STEPS, MIN_GROUP } from './reporting';
 export { operations } from './operations';

@@ -141,7 +141,7 @@
     height: 8
 
   - name: common_paths
-    title: Common paths (first three features of a session)
+    title: Common paths (first two features of a session)
     note_text: Paths taken by fewer than 5 sessions of a tenant and day are folded into (other).
     model: hire10x_user_analytics
     explore: user_journeys

@@ -1,4 +1,4 @@
-# Common paths: the first three distinct features of each session, per tenant and day. Paths of fewer than 5
+# Common paths: the first two distinct features of each session, per tenant and day. Paths of fewer than 5
 # sessions are folded into '(other)'.
 view: rpt_user_journeys_daily {
   sql_table_name: @{dataset}.rpt_user_journeys_daily ;;
