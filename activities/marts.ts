@@ -109,14 +109,15 @@ export async function featureFunnel(warehouse: Warehouse, ds: string, day: strin
 }
 
 /**
- * Resource use per tenant. `seats`/`active` come from the engagement counts publish already computed; `pipelineMs`
- * is the run's extract + transform + load + quality time, shared out by each tenant's share of the day's fact rows.
+ * Resource use per tenant. `seats`/`active` come from the engagement counts publish already computed. The tenant's
+ * share of the day's fact rows is its share of the pipeline's cost. The run's stage times are not in the mart: they
+ * differ from run to run, and a re-run of a day must leave every mart byte-identical (pipeline_runs has them).
  */
 export async function tenantResources(
   warehouse: Warehouse,
   ds: string,
   day: string,
-  ctx: { seats: Map<string, { seats: number; active: number }>; pipelineMs?: number },
+  ctx: { seats: Map<string, { seats: number; active: number }> },
 ): Promise<Row[]> {
   const { dayEnd } = dayBounds(day);
   const rows = await warehouse.query(
@@ -140,7 +141,6 @@ export async function tenantResources(
   const total = rows.reduce((s, r) => s + num(r.stored_rows), 0);
   return rows.map((r) => {
     const tenant = String(r.tenant_id);
-    const share = ratio(num(r.stored_rows), total);
     return {
       report_date: day,
       tenant_id: tenant,
@@ -150,9 +150,7 @@ export async function tenantResources(
       api_calls: num(r.api_calls),
       api_server_errors: num(r.api_server_errors),
       stored_rows: num(r.stored_rows),
-      stored_rows_share: share,
-      pipeline_ms:
-        share === null || ctx.pipelineMs === undefined ? null : Math.round(share * ctx.pipelineMs * 1000) / 1000,
+      stored_rows_share: ratio(num(r.stored_rows), total),
     };
   });
 }

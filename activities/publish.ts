@@ -160,8 +160,6 @@ export function createPublishActivities(deps: {
     async publishReporting(input: {
       date: string;
       runKey: string;
-      /** The run's stage times so far (ms), shared out per tenant in rpt_tenant_resources_daily. */
-      stageMs?: Partial<Record<'extract' | 'transform' | 'load' | 'quality', number>>;
       /** Workflow id recorded with the marts' quality results. */
       workflowId?: string;
     }): Promise<{ tables: Record<string, number>; checks: QualityCheckResult[]; durationMs: number }> {
@@ -203,17 +201,13 @@ export function createPublishActivities(deps: {
             adoption_rate: ratio(num(r.cumulative_adopters), users),
           };
         });
-        const stage = input.stageMs;
-        const pipelineMs = stage
-          ? (stage.extract ?? 0) + (stage.transform ?? 0) + (stage.load ?? 0) + (stage.quality ?? 0)
-          : undefined;
         const seats = new Map(
           [...counts.values()].map((r) => [String(r.tenant_id), { seats: num(r.total_users), active: num(r.dau) }]),
         );
         const marts: Record<string, Record<string, unknown>[]> = {
           rpt_user_journeys_daily: await userJourneys(deps.warehouse, ds, input.date),
           rpt_feature_funnel_daily: await featureFunnel(deps.warehouse, ds, input.date),
-          rpt_tenant_resources_daily: await tenantResources(deps.warehouse, ds, input.date, { seats, pipelineMs }),
+          rpt_tenant_resources_daily: await tenantResources(deps.warehouse, ds, input.date, { seats }),
           rpt_team_performance_daily: await teamPerformance(deps.warehouse, ds, input.date),
           rpt_permission_access_daily: await permissionAccess(deps.warehouse, ds, input.date),
           rpt_incidents_daily: await incidents(deps.warehouse, ds, input.date),

@@ -225,7 +225,8 @@ const tenants: DashboardSpec = {
       id: 'tenants.resources',
       title: 'Resource utilisation',
       description:
-        "API calls and warehouse rows added per day; the tenant's share of the daily pipeline's time (right axis).",
+        "Seats, API calls and warehouse rows added per day; the tenant's share of the day's rows, which is its share of " +
+        'the pipeline cost (right axis; 100 % for all tenants).',
       mart: 'rpt_tenant_resources_daily',
       scope: 'tenant',
       source: 'daily',
@@ -235,11 +236,11 @@ const tenants: DashboardSpec = {
         { column: 'seats_used', name: 'Seats used', type: 'bar' },
         { column: 'api_calls', name: 'API calls', type: 'bar' },
         { column: 'stored_rows', name: 'Rows stored', type: 'bar' },
-        { column: 'pipeline_ms', name: 'Pipeline time (ms)', type: 'line', axis: 1 },
+        { column: 'pipeline_share', name: 'Share of pipeline cost', type: 'line', axis: 1 },
       ],
-      formats: ['count', 'ms'],
+      formats: ['count', 'percent'],
       sql: `select report_date, sum(seats_used) as seats_used, sum(api_calls) as api_calls,
-                   sum(stored_rows) as stored_rows, sum(pipeline_ms) as pipeline_ms
+                   sum(stored_rows) as stored_rows, sum(stored_rows_share) as pipeline_share
             from ${t('rpt_tenant_resources_daily')}
             where ${days()} and ${TENANT}
             group by report_date order by report_date`,

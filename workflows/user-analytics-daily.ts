@@ -242,7 +242,7 @@ export async function userAnalyticsDaily(raw: UserAnalyticsDailyInput): Promise<
     progress.start('publish');
     const published = await publishReporting.executeWithOptions(
       { ...warehouseActivity, summary: 'refresh reporting tables' },
-      [{ date, runKey, stageMs: progress.durations(), workflowId: info.workflowId }],
+      [{ date, runKey, workflowId: info.workflowId }],
     );
     activityMs.publish = published.durationMs;
     for (const [t, n] of Object.entries(published.tables)) loaded[t] = n;

@@ -121,6 +121,12 @@ export const WAREHOUSE_ERASURE: readonly TableErasure[] = [
 export const NOT_PERSON_REFERENCES: readonly NotAPersonReference[] = [
   {
     store: 'warehouse',
+    table: 'rpt_team_performance_daily',
+    column: 'collaborations_per_member',
+    reason: "a team's collaborations divided by its members, not a member",
+  },
+  {
+    store: 'warehouse',
     table: 'rpt_login_failures_daily',
     column: 'distinct_attempted_emails',
     reason: 'a count of distinct emails, not an email',

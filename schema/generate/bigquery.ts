@@ -1,3 +1,4 @@
+import { rollupSql, stalenessInterval, type Rollup } from '../warehouse/rollups';
 import type { Column, ColumnType, Dataset, Table } from '../warehouse/types';
 
 /** Substituted by Terraform with the full resource name of the PII policy tag it creates. */
@@ -74,4 +75,43 @@ export function bigqueryTable(dataset: Dataset, table: Table): BigQueryTable {
 
 export function bigqueryTableJson(dataset: Dataset, table: Table): string {
   return `${JSON.stringify(bigqueryTable(dataset, table), null, 2)}\n`;
+}
+
+/** A materialized-view Table resource of the BigQuery REST API (the subset used here). */
+export interface BigQueryMaterializedView {
+  tableReference: { projectId: string; datasetId: string; tableId: string };
+  description: string;
+  labels: Record<string, string>;
+  materializedView: {
+    query: string;
+    enableRefresh: boolean;
+    refreshIntervalMs: string;
+    maxStaleness: string;
+  };
+  timePartitioning: { type: 'DAY'; field: string };
+  clustering: { fields: string[] };
+}
+
+/** Refresh at most every 30 minutes (BigQuery's default; int64 as a string in the REST API). */
+const REFRESH_INTERVAL_MS = String(30 * 60_000);
+
+export function bigqueryMaterializedView(dataset: Dataset, rollup: Rollup): BigQueryMaterializedView {
+  return {
+    tableReference: { projectId: PROJECT_ID_PLACEHOLDER, datasetId: dataset.name, tableId: rollup.name },
+    description: `${rollup.description} Materialized view of ${rollup.base}.`,
+    labels: { kind: 'materialized_view', managed_by: 'schema_generate' },
+    materializedView: {
+      query: rollupSql(rollup, `\`${PROJECT_ID_PLACEHOLDER}.${dataset.name}.${rollup.base}\``),
+      enableRefresh: true,
+      refreshIntervalMs: REFRESH_INTERVAL_MS,
+      maxStaleness: stalenessInterval(rollup.maxStalenessHours),
+    },
+    // Aligned with the mart's day partitions, so a publish that replaces one day invalidates one partition only.
+    timePartitioning: { type: 'DAY', field: rollup.groupBy[0] ?? 'report_date' },
+    clustering: { fields: [...rollup.clusterBy] },
+  };
+}
+
+export function bigqueryMaterializedViewJson(dataset: Dataset, rollup: Rollup): string {
+  return `${JSON.stringify(bigqueryMaterializedView(dataset, rollup), null, 2)}\n`;
 }

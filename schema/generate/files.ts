@@ -1,6 +1,7 @@
 import { RETENTION_POLICY, type RetentionPolicy } from '../retention/policy';
 import type { Dataset } from '../warehouse/types';
-import { bigqueryTableJson } from './bigquery';
+import { rollups as ROLLUPS, type Rollup } from '../warehouse/rollups';
+import { bigqueryMaterializedViewJson, bigqueryTableJson } from './bigquery';
 import { duckdbDdl } from './duckdb';
 import { postgresStreamDdl } from './postgres';
 import { gcsLifecycleJson, LAKE_BUCKETS } from './gcs-lifecycle';
@@ -16,11 +17,12 @@ export interface GeneratedFile {
 export const DUCKDB_DDL_PATH = 'schema/generated/duckdb.sql';
 export const POSTGRES_STREAM_DDL_PATH = 'schema/generated/postgres-stream.sql';
 export const BIGQUERY_TABLES_DIR = 'infra/terraform/bigquery/tables';
+export const BIGQUERY_VIEWS_DIR = 'infra/terraform/bigquery/materialized_views';
 export const SPARK_SCHEMAS_DIR = 'jobs/schemas';
 export const GCS_LIFECYCLE_DIR = 'infra/terraform/gcs/lifecycle';
 
 /** Directories whose every `*.json` is generated: a JSON file there that is not generated is stale (orphan). */
-export const GENERATED_JSON_DIRS = [BIGQUERY_TABLES_DIR, SPARK_SCHEMAS_DIR, GCS_LIFECYCLE_DIR];
+export const GENERATED_JSON_DIRS = [BIGQUERY_TABLES_DIR, BIGQUERY_VIEWS_DIR, SPARK_SCHEMAS_DIR, GCS_LIFECYCLE_DIR];
 
 function readme(
   title: string,
@@ -48,7 +50,11 @@ function readme(
  * Every generated file for `dataset` and the retention `policy`, in a stable order. Pure: the same inputs always give
  * the same bytes.
  */
-export function generateFiles(dataset: Dataset, policy: RetentionPolicy = RETENTION_POLICY): GeneratedFile[] {
+export function generateFiles(
+  dataset: Dataset,
+  policy: RetentionPolicy = RETENTION_POLICY,
+  rollups: readonly Rollup[] = ROLLUPS,
+): GeneratedFile[] {
   const names = dataset.tables.map((t) => t.name);
   return [
     { path: DUCKDB_DDL_PATH, content: duckdbDdl(dataset) },
@@ -68,6 +74,23 @@ export function generateFiles(dataset: Dataset, policy: RetentionPolicy = RETENT
           'permanent Terraform diffs.',
         ],
         names,
+      ),
+    },
+    ...rollups.map((r) => ({
+      path: `${BIGQUERY_VIEWS_DIR}/${r.name}.json`,
+      content: bigqueryMaterializedViewJson(dataset, r),
+    })),
+    {
+      path: `${BIGQUERY_VIEWS_DIR}/README.md`,
+      content: readme(
+        `BigQuery materialized views of dataset ${dataset.name}`,
+        [
+          'BigQuery REST `Table` resources with a `materializedView` definition, one per rollup of',
+          '`schema/warehouse/rollups.ts`, read by `../main.tf`. Each sums additive measures of one reporting mart over',
+          'fewer breakdowns, partitioned by the same day column, with `maxStaleness` (a read never waits for a refresh',
+          'within it). The query names `{{PROJECT_ID}}`, substituted at apply time.',
+        ],
+        rollups.map((r) => r.name),
       ),
     },
     ...dataset.tables.map((t) => ({ path: `${SPARK_SCHEMAS_DIR}/${t.name}.json`, content: sparkSchemaJson(t) })),

@@ -585,8 +585,7 @@ CREATE TABLE IF NOT EXISTS rpt_tenant_resources_daily (
   api_calls BIGINT NOT NULL,
   api_server_errors BIGINT NOT NULL,
   stored_rows BIGINT NOT NULL,
-  stored_rows_share DOUBLE,
-  pipeline_ms DOUBLE
+  stored_rows_share DOUBLE
 );
 COMMENT ON TABLE rpt_tenant_resources_daily IS 'Resource use per tenant and day: seats, API calls, the warehouse rows the day added, and the tenant''s share of the daily pipeline''s work (its share of the day''s fact rows times the run''s stage time).';
 COMMENT ON COLUMN rpt_tenant_resources_daily.report_date IS 'UTC calendar date the figures describe; the partition column.';
@@ -598,7 +597,6 @@ COMMENT ON COLUMN rpt_tenant_resources_daily.api_calls IS 'API requests on repor
 COMMENT ON COLUMN rpt_tenant_resources_daily.api_server_errors IS 'Of those, responses with status >= 500.';
 COMMENT ON COLUMN rpt_tenant_resources_daily.stored_rows IS 'Fact rows of report_date held for the tenant (all six facts): the storage it adds.';
 COMMENT ON COLUMN rpt_tenant_resources_daily.stored_rows_share IS 'stored_rows / all tenants'' (0-1); NULL when the day has no rows.';
-COMMENT ON COLUMN rpt_tenant_resources_daily.pipeline_ms IS 'stored_rows_share × the run''s extract + transform + load + quality time (ms): its share of pipeline cost.';
 
 -- rpt_team_performance_daily (kind: reporting; partition: report_date; cluster: tenant_id, team_id; retention: 730 days)
 CREATE TABLE IF NOT EXISTS rpt_team_performance_daily (

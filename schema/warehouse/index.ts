@@ -14,3 +14,4 @@ export { facts } from './facts';
 export { dimensions } from './dimensions';
 export { reporting, FUNNEL_STEPS, JOURNEY_STEPS, MIN_GROUP } from './reporting';
 export { operations } from './operations';
+export { checkRollups, rollups, rollupSql, stalenessInterval, type Rollup } from './rollups';

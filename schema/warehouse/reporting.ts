@@ -206,11 +206,6 @@ export const rptTenantResourcesDaily: Table = {
       'Fact rows of report_date held for the tenant (all six facts): the storage it adds.',
     ),
     nullable('stored_rows_share', 'FLOAT64', "stored_rows / all tenants' (0-1); NULL when the day has no rows."),
-    nullable(
-      'pipeline_ms',
-      'FLOAT64',
-      "stored_rows_share × the run's extract + transform + load + quality time (ms): its share of pipeline cost.",
-    ),
   ],
   primaryKey: ['report_date', 'tenant_id'],
   clusterBy: ['tenant_id'],

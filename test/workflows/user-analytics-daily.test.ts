@@ -169,8 +169,8 @@ describe('userAnalyticsDaily', () => {
     expect(cause.type).toBe(FailureType.DataQualityFailed);
     expect(cause.message).toContain('rpt_api_errors_daily.requests.sum_matches:fact_api_requests (error): observed 9');
     expect(stages.find((st) => st.stage === 'publish')?.state).toBe('failed');
-    const [publishInput] = s.argsOf<{ stageMs: Record<string, number> }>('publishReporting');
-    expect(Object.keys(publishInput?.stageMs ?? {})).toEqual(['extract', 'transform', 'load', 'quality']);
+    const [publishInput] = s.argsOf<{ date: string; workflowId: string }>('publishReporting');
+    expect(publishInput?.workflowId).toMatch(/^user-analytics-daily/);
     const notices = s.argsOf<{ severity: string; title: string; text: string }>('notify');
     expect(notices.map((n) => n.severity)).toEqual(['warn', 'error']);
     expect(notices[0]?.title).toContain('1 reporting-mart warning(s)');

@@ -101,14 +101,14 @@
 
   - name: resource_use_by_tenant
     title: Resource use by tenant
-    note_text: Pipeline time is the tenant's share of the daily run's stage time (its share of the day's fact rows).
+    note_text: Pipeline cost follows rows stored (each tenant's share of the day's fact rows); stage times are on System performance.
     model: hire10x_user_analytics
     explore: tenant_resources
     type: looker_grid
     fields: [dim_tenants.tenant_name, dim_tenants.plan, rpt_tenant_resources_daily.avg_daily_seats_used,
       rpt_tenant_resources_daily.sum_api_calls, rpt_tenant_resources_daily.api_server_error_rate,
-      rpt_tenant_resources_daily.sum_stored_rows, rpt_tenant_resources_daily.sum_pipeline_ms]
-    sorts: [rpt_tenant_resources_daily.sum_pipeline_ms desc]
+      rpt_tenant_resources_daily.sum_stored_rows]
+    sorts: [rpt_tenant_resources_daily.sum_stored_rows desc]
     limit: 50
     listen:
       tenant: dim_tenants.tenant_name

@@ -69,13 +69,6 @@ view: rpt_tenant_resources_daily {
     description: "The tenant's share of the day's fact rows (all tenants). Adds up over tenants on one day only."
   }
 
-  dimension: pipeline_ms {
-    group_label: "Per tenant and day"
-    type: number
-    sql: ${TABLE}.pipeline_ms ;;
-    value_format_name: decimal_0
-  }
-
   # Stocks (members, users, seats) must not be added up over days: the daily mean divides by the days present.
   measure: days {
     hidden: yes
@@ -139,20 +132,12 @@ view: rpt_tenant_resources_daily {
   }
 
   # The share's denominator is every tenant's rows of the day, which a tenant filter does not change: summing shares
-  # is right within one day; over days, use Pipeline time (ms), which adds up.
+  # is right within one day; over days, compare Rows stored, which adds up.
   measure: sum_stored_rows_share {
     label: "Share of the day's rows"
     type: sum
     sql: ${stored_rows_share} ;;
     value_format_name: percent_2
     description: "Added up over tenants, per day only (each day's shares sum to 1 over all tenants)."
-  }
-
-  measure: sum_pipeline_ms {
-    label: "Pipeline time (ms)"
-    type: sum
-    sql: ${pipeline_ms} ;;
-    value_format_name: decimal_0
-    description: "The tenants' share of the daily run's stage time: adds up over tenants and days."
   }
 }

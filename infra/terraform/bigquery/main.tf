@@ -18,6 +18,12 @@ locals {
     trimsuffix(name, ".json") => jsondecode(file("${path.module}/tables/${name}"))
   }
 
+  # Materialized views (rollups of reporting marts), generated from schema/warehouse/rollups.ts.
+  materialized_views = {
+    for name in fileset("${path.module}/materialized_views", "*.json") :
+    trimsuffix(name, ".json") => jsondecode(file("${path.module}/materialized_views/${name}"))
+  }
+
   # Every generated table names the same dataset; one() fails the plan if they ever disagree.
   dataset_id = one(distinct([for table in values(local.tables) : table.tableReference.datasetId]))
 }
@@ -78,4 +84,33 @@ resource "google_bigquery_table" "tables" {
       expiration_ms = try(tonumber(time_partitioning.value.expirationMs), null)
     }
   }
+}
+
+# Rollups of the reporting marts. BigQuery refreshes them incrementally (SUM only) and rewrites matching dashboard
+# queries on the marts to read them; within max_staleness a read never waits for a refresh after publish.
+resource "google_bigquery_table" "materialized_views" {
+  for_each = local.materialized_views
+
+  project             = var.project
+  dataset_id          = google_bigquery_dataset.user_analytics.dataset_id
+  table_id            = each.value.tableReference.tableId
+  description         = each.value.description
+  labels              = merge(var.labels, each.value.labels)
+  deletion_protection = var.deletion_protection
+  max_staleness       = each.value.materializedView.maxStaleness
+  clustering          = each.value.clustering.fields
+
+  materialized_view {
+    query               = replace(each.value.materializedView.query, "{{PROJECT_ID}}", var.project)
+    enable_refresh      = each.value.materializedView.enableRefresh
+    refresh_interval_ms = tonumber(each.value.materializedView.refreshIntervalMs)
+  }
+
+  time_partitioning {
+    type  = each.value.timePartitioning.type
+    field = each.value.timePartitioning.field
+  }
+
+  # A view needs its base table.
+  depends_on = [google_bigquery_table.tables]
 }
