@@ -135,7 +135,7 @@ export async function tenantResources(
      from ${ds}.dim_tenants t
      left join stored on stored.tenant_id = t.tenant_id
      left join api on api.tenant_id = t.tenant_id
-     where t.created_at < @dayEnd`,
+     where t.created_at < @dayEnd or stored.tenant_id is not null or api.tenant_id is not null`,
     { d: dateParam(day), dayEnd },
   );
   const total = rows.reduce((s, r) => s + num(r.stored_rows), 0);
@@ -155,7 +155,11 @@ export async function tenantResources(
   });
 }
 
-/** Collaboration per team: members at the end of the day, who was active, and the day's collaboration events. */
+/**
+ * Collaboration per team: members at the end of the day, who was active, and the day's collaboration events. A team
+ * is in the day if it existed by the day's end or has collaborations that day (a `created_at` later than its own
+ * events must not drop them: the sum_matches check would fail the run).
+ */
 export async function teamPerformance(warehouse: Warehouse, ds: string, day: string): Promise<Row[]> {
   const { dayEnd } = dayBounds(day);
   const rows = await warehouse.query(
@@ -179,7 +183,7 @@ export async function teamPerformance(warehouse: Warehouse, ds: string, day: str
             coalesce(c.shares, 0) as shares, coalesce(c.comments, 0) as comments,
             coalesce(c.assignments, 0) as assignments, coalesce(c.mentions, 0) as mentions
      from ${ds}.dim_teams t left join m on m.team_id = t.team_id left join c on c.team_id = t.team_id
-     where t.created_at < @dayEnd`,
+     where t.created_at < @dayEnd or c.team_id is not null`,
     { d: dateParam(day), dayEnd },
   );
   return rows.map((r) => ({

@@ -162,6 +162,10 @@ async function loadFixture(w: Warehouse) {
   await insert(w, 'dim_teams', [
     { team_id: 'k1', tenant_id: 't1', team_name: 'Sourcing', created_at: BEFORE },
     { team_id: 'k2', tenant_id: 't1', team_name: 'Quiet', created_at: BEFORE },
+    // created_at later than its own events (the medium data set has such teams): kept, as it has collaborations.
+    { team_id: 'k3', tenant_id: 't1', team_name: 'Backdated', created_at: '2027-01-01T00:00:00Z' },
+    // Created after the day with nothing on it: not in the day.
+    { team_id: 'k4', tenant_id: 't1', team_name: 'Future', created_at: '2027-01-01T00:00:00Z' },
   ]);
   await insert(w, 'dim_team_members', [
     { team_id: 'k1', user_id: 'u1', tenant_id: 't1', member_role: 'lead', joined_at: BEFORE },
@@ -184,6 +188,18 @@ async function loadFixture(w: Warehouse) {
       kind,
     })),
   );
+  await insert(w, 'fact_team_collaborations', [
+    {
+      event_id: 'c3',
+      event_date: DAY,
+      tenant_id: 't1',
+      team_id: 'k3',
+      user_id: 'u1',
+      target_user_id: null,
+      occurred_at: at('15:00'),
+      kind: 'assigned',
+    },
+  ]);
   await insert(w, 'security_incidents', [
     {
       incident_id: 'i1',
@@ -281,14 +297,14 @@ describe.each(warehouseHarnesses)('publish-time marts: $name', ({ missing, setup
     it("tenant resources: seats from publish's counts, API calls, stored rows and their share", async () => {
       const seats = new Map([['t1', { seats: 40, active: 8 }]]);
       const rows = sortBy(await tenantResources(warehouse, ds, DAY, { seats }), 'tenant_id');
-      // t1: 18 activities + 5 requests + 4 checks + 3 collaborations = 30; t2: 1 + 2 = 3; t3 created after the day.
+      // t1: 18 activities + 5 requests + 4 checks + 4 collaborations = 31; t2: 1 + 2 = 3; t3 created after the day.
       expect(rows.map((r) => [r.tenant_id, r.plan, r.seats_used, r.active_users, r.api_calls])).toEqual([
         ['t1', 'growth', 40, 8, 5],
         ['t2', 'free', 0, 0, 2],
       ]);
       expect(rows.map((r) => [r.api_server_errors, r.stored_rows, r.stored_rows_share])).toEqual([
-        [1, 30, 0.909091],
-        [0, 3, 0.090909],
+        [1, 31, 0.911765],
+        [0, 3, 0.088235],
       ]);
     });
 
@@ -310,6 +326,16 @@ describe.each(warehouseHarnesses)('publish-time marts: $name', ({ missing, setup
         collaborations_per_member: 1,
       });
       expect(rows[1]).toMatchObject({ team_id: 'k2', members: 0, collaborations: 0, collaborations_per_member: null });
+      expect(rows[2]).toMatchObject({ team_id: 'k3', members: 0, collaborations: 1, assignments: 1 });
+      expect(rows).toHaveLength(3); // k4: created after the day, no collaborations
+    });
+
+    it('team performance adds up to its fact (the sum_matches check) even with a backdated team', async () => {
+      const check = MART_CHECKS.find((c) => c.type === 'sum_matches' && c.table === 'rpt_team_performance_daily');
+      if (!check) throw new Error('the catalogue lost its rpt_team_performance_daily sum check');
+      await insert(warehouse, 'rpt_team_performance_daily', await teamPerformance(warehouse, ds, DAY));
+      const result = await runCheck(warehouse, dataset, check, { date: DAY, extracted: {} });
+      expect(result).toMatchObject({ passed: true, observedValue: 4 });
     });
 
     it("permission access: checks and denials by resource, permission and the user's role", async () => {
