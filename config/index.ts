@@ -19,6 +19,8 @@ interface CommonConfig {
     namespace: string;
     uiPort: number;
     uiUrl: string;
+    /** Whether `dev up` starts the dev server with infra/temporal/dynamic-config.yaml (TEMPORAL_DYNAMIC_CONFIG). */
+    devDynamicConfig: 'project' | 'server-defaults';
     /** Task queue names with TASK_QUEUE_PREFIX applied. */
     taskQueues: Record<TaskQueueName, string>;
   };
@@ -105,6 +107,7 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
       namespace: env.TEMPORAL_NAMESPACE,
       uiPort: env.TEMPORAL_UI_PORT,
       uiUrl: env.TEMPORAL_UI_URL ?? `http://${host}:${env.TEMPORAL_UI_PORT}`,
+      devDynamicConfig: env.TEMPORAL_DYNAMIC_CONFIG,
       taskQueues: prefixedTaskQueues(env.TASK_QUEUE_PREFIX),
     },
     sourceDb: {

@@ -37,6 +37,12 @@ export const envSchema = z
       .default(''),
     /** Web UI port of the local dev server (the UI URL is derived from it). @default 8233 */
     TEMPORAL_UI_PORT: port.default(8233),
+    /**
+     * The local dev server's dynamic config: `project` = infra/temporal/dynamic-config.yaml (what a cluster runs
+     * with), `server-defaults` = none (to measure what it saves; takes effect when dev up next starts the server).
+     * @default project
+     */
+    TEMPORAL_DYNAMIC_CONFIG: z.enum(['project', 'server-defaults']).default('project'),
     /** Public UI base URL for links, when the UI is not the local dev server's. */
     TEMPORAL_UI_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker, type LogEntry } from '@temporalio/worker';
 import { inject } from 'vitest';
+import { devServerDynamicConfigArgs } from '../../cli/dev/temporal-dynamic-config';
 import { temporalBinary } from '../../cli/dev/tools';
 import { activityFailureInterceptor } from '../../workers/activity-failures';
 import {
@@ -42,6 +43,9 @@ export async function createWorkflowTestEnv(): Promise<WorkflowTestEnv> {
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: temporalBinary() },
+      // The same dynamic config as dev up and the test platform (infra/temporal/dynamic-config.yaml), and the same
+      // switch to leave it out (TEMPORAL_DYNAMIC_CONFIG=server-defaults).
+      extraArgs: process.env.TEMPORAL_DYNAMIC_CONFIG === 'server-defaults' ? [] : devServerDynamicConfigArgs(),
       searchAttributes: [
         Pipeline,
         LogicalDate,
