@@ -17,9 +17,13 @@ export async function adminQuery(config: Config, sql: string): Promise<void> {
 
 /**
  * An `analytics worker` in a child process on task queues of its own (`--task-queue-prefix`), as benchmarks run it so
- * they never disturb the demo platform's worker; resolves with a stop function once the worker reports it is polling.
+ * they never disturb the demo platform's worker; resolves with a stop function (and the worker's pid) once the worker
+ * reports it is polling.
  */
-export function startBenchWorker(env: NodeJS.ProcessEnv, prefix: string): Promise<() => void> {
+export function startBenchWorker(
+  env: NodeJS.ProcessEnv,
+  prefix: string,
+): Promise<(() => void) & { readonly pid: number }> {
   const child = spawn(
     process.execPath,
     [path.join(PROJECT_ROOT, 'bin/analytics.js'), 'worker', '--task-queue-prefix', prefix],
@@ -30,7 +34,8 @@ export function startBenchWorker(env: NodeJS.ProcessEnv, prefix: string): Promis
   );
   return new Promise((resolve, reject) => {
     readline.createInterface({ input: child.stdout }).on('line', (l) => {
-      if (l.includes('"worker started"')) resolve(() => child.kill('SIGTERM'));
+      if (l.includes('"worker started"'))
+        resolve(Object.assign(() => void child.kill('SIGTERM'), { pid: child.pid ?? 0 }));
     });
     child.once('exit', (code) => reject(new Error(`worker exited ${code}`)));
   });
