@@ -40,12 +40,14 @@ export async function startTemporalServer(
   dir: string,
   name: string,
   dynamicConfig: string[] = [],
+  extraArgs: string[] = [],
 ): Promise<TemporalServer> {
   const port = await freePort(57233);
   const uiPort = await freePort(58233);
   const args = ['server', 'start-dev', '--db-filename', path.join(dir, `${name}.db`), '--ip', '127.0.0.1'];
   args.push('--port', String(port), '--ui-port', String(uiPort), '--headless');
   for (const pair of dynamicConfig) args.push('--dynamic-config-value', pair);
+  args.push(...extraArgs);
   const server = startService(`temporal (${name})`, temporalBinary(), args, {
     env: process.env,
     log: path.join(dir, `${name}.log`),

@@ -10,7 +10,7 @@ import pg from 'pg';
 import { PROJECT_ROOT, type Config } from '../../config';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { startDetached } from './process';
-import { devServerDynamicConfigArgs } from './temporal-dynamic-config';
+import { devServerTuningArgs } from './temporal-dynamic-config';
 import { applySchedules } from '../schedules';
 import { startStreamConsumers } from '../stream';
 import { withClient } from '../temporal-client';
@@ -203,7 +203,7 @@ export function serviceSpecs(config: Config, p: Paths, say: (line: string) => vo
       args.push('--ip', t.host, '--port', String(t.port), '--ui-port', String(t.uiPort));
       args.push('--namespace', t.namespace, '--log-format', 'json', '--log-level', 'warn');
       for (const [key, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${key}=${type}`);
-      if (t.devDynamicConfig === 'project') args.push(...devServerDynamicConfigArgs());
+      if (t.devDynamicConfig === 'project') args.push(...devServerTuningArgs());
       // The UI decrypts payloads in the browser through the API's codec endpoint (security/README.md).
       const token = uiCodecToken(config);
       args.push(

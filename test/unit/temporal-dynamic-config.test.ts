@@ -2,7 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { devServerDynamicConfigArgs, readDynamicConfig } from '../../cli/dev/temporal-dynamic-config';
+import {
+  devServerDynamicConfigArgs,
+  devServerTuningArgs,
+  readDynamicConfig,
+} from '../../cli/dev/temporal-dynamic-config';
 
 function file(text: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dyncfg-'));
@@ -12,9 +16,17 @@ function file(text: string): string {
 }
 
 describe('Temporal dynamic config (infra/temporal/dynamic-config.yaml)', () => {
-  it('the committed file gives the dev server the transfer queue poll rate', () => {
-    const args = devServerDynamicConfigArgs(readDynamicConfig());
-    expect(args).toEqual(['--dynamic-config-value', 'history.transferProcessorMaxPollRPS=1000']);
+  it('the committed file gives the dev server the transfer queue poll rate and eager activities, with SQLite WAL', () => {
+    expect(devServerTuningArgs(readDynamicConfig())).toEqual([
+      '--dynamic-config-value',
+      'history.transferProcessorMaxPollRPS=1000',
+      '--dynamic-config-value',
+      'system.enableActivityEagerExecution=true',
+      '--sqlite-pragma',
+      'journal_mode=wal',
+      '--sqlite-pragma',
+      'synchronous=normal',
+    ]);
   });
 
   it('passes values as JSON, so strings and booleans keep their type', () => {
