@@ -3,7 +3,9 @@ import { defineConfig } from 'vitest/config';
 import testEnv from './test/test-env.json' with { type: 'json' };
 
 // TEST_ENV_FILE: a JSON object overriding some of test-env.json (see test/test-env.ts), e.g. other ports.
-const overrides = process.env.TEST_ENV_FILE ? JSON.parse(fs.readFileSync(process.env.TEST_ENV_FILE, 'utf8')) : {};
+const overrides = (
+  process.env.TEST_ENV_FILE ? JSON.parse(fs.readFileSync(process.env.TEST_ENV_FILE, 'utf8')) : {}
+) as Record<string, string>;
 
 export default defineConfig({
   test: {

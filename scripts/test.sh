@@ -6,7 +6,11 @@ cd "$ROOT"
 start=$SECONDS
 bash scripts/bootstrap.sh --emulators
 step "lint (eslint + prettier, layering, ruff + mypy)"
-npx eslint . && npx prettier --check . >/dev/null && npm run -s lint:deps && bash scripts/lint-py.sh
+# One command per line: under `set -e` a failure inside an `a && b` list does not stop the script.
+npx eslint .
+npx prettier --check . >/dev/null
+npm run -s lint:deps
+bash scripts/lint-py.sh
 step "type check"
 npx tsc --noEmit -p tsconfig.json
 step "vitest"

@@ -19,5 +19,5 @@ export function testEnvOverrides(file: string | undefined): Record<string, strin
   const entries = Object.entries(parsed);
   const bad = entries.filter(([, v]) => typeof v !== 'string').map(([k]) => k);
   if (bad.length) throw new Error(`TEST_ENV_FILE ${file}: values must be strings (${bad.join(', ')})`);
-  return Object.fromEntries(entries) as Record<string, string>;
+  return Object.fromEntries(entries);
 }
