@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import pg from 'pg';
@@ -13,6 +13,28 @@ export async function adminQuery(config: Config, sql: string): Promise<void> {
   } finally {
     await db.end();
   }
+}
+
+/** Creates a benchmark's own database unless it exists (benchmarks keep their seeded data between runs). */
+export async function createDatabaseIfMissing(config: Config, database: string): Promise<void> {
+  await adminQuery(config, `create database ${database}`).catch((err: Error) => {
+    if (!/already exists/.test(err.message)) throw err;
+  });
+}
+
+/**
+ * Runs `analytics <args>` to completion with `env`; its progress (stderr) shows on the bench's stderr. Returns its
+ * stdout; throws naming the command on a non-zero exit.
+ */
+export function runAnalytics(env: NodeJS.ProcessEnv, ...args: string[]): string {
+  const res = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'bin/analytics.js'), ...args], {
+    env,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (res.status !== 0) throw new Error(`analytics ${args.join(' ')} failed (exit ${res.status})`);
+  return res.stdout;
 }
 
 /**

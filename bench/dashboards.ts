@@ -15,7 +15,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import Fastify from 'fastify';
@@ -31,7 +30,7 @@ import { loadConfig, PROJECT_ROOT } from '../config';
 import { DashboardService } from '../dashboards/service';
 import { DASHBOARD_NAMES, type DashboardName } from '../dashboards/tiles';
 import { dataConverterFromConfig } from '../security/data-converter';
-import { adminQuery, startBenchWorker } from './bench-platform';
+import { createDatabaseIfMissing, runAnalytics, startBenchWorker } from './bench-platform';
 
 const args = z
   .object({
@@ -88,18 +87,8 @@ async function prepare(): Promise<string> {
   };
   const config = loadConfig(env);
   const file = config.warehouse.duckdbPath;
-  await adminQuery(config, `create database ${DATABASE}`).catch((err: Error) => {
-    if (!/already exists/.test(err.message)) throw err;
-  });
-  const cli = (...cliArgs: string[]) => {
-    const res = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'bin/analytics.js'), ...cliArgs], {
-      env,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    if (res.status !== 0) throw new Error(`analytics ${cliArgs.join(' ')} failed (exit ${res.status})`);
-    return res.stdout;
-  };
+  await createDatabaseIfMissing(config, DATABASE);
+  const cli = (...cliArgs: string[]) => runAnalytics(env, ...cliArgs);
   say(`preparing the medium data set in database ${DATABASE} (${config.sourceDb.host}:${config.sourceDb.port})`);
   cli('db', 'migrate');
   const seedStarted = performance.now();

@@ -11,19 +11,17 @@
  * worker runs in a child process on task queues of its own, so the demo platform's worker is not disturbed:
  *   npm run bench:scaling -- [--scales small,medium,large] [--drop]
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
 import { z } from 'zod';
 import { startDaily } from '../cli/run-daily';
-import { loadConfig, PROJECT_ROOT } from '../config';
+import { withClient } from '../cli/temporal-client';
+import { loadConfig } from '../config';
 import { SCALES, type Scale } from '../datagen/options';
-import { dataConverterFromConfig } from '../security/data-converter';
 import { DAILY_STAGES, type DailyRunSummary } from '../workflows/user-analytics-daily';
-import { adminQuery, startBenchWorker } from './bench-platform';
+import { adminQuery, createDatabaseIfMissing, runAnalytics, startBenchWorker } from './bench-platform';
 import { RssSampler } from './rss';
 
 const DENSITY_DAYS = 7;
@@ -53,17 +51,6 @@ interface Measured {
   wallMs: number;
 }
 
-function cli(env: NodeJS.ProcessEnv, ...cliArgs: string[]): string {
-  const res = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'bin/analytics.js'), ...cliArgs], {
-    env,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  if (res.status !== 0) throw new Error(`analytics ${cliArgs.join(' ')} failed (exit ${res.status})`);
-  return res.stdout;
-}
-
 async function runScale(scale: Scale): Promise<Measured> {
   const database = `bench_scale_${scale}`;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-scaling-${scale}-`));
@@ -76,65 +63,75 @@ async function runScale(scale: Scale): Promise<Measured> {
   };
   const config = loadConfig(env);
   try {
-    await adminQuery(config, `create database ${database}`).catch((err: Error) => {
-      if (!/already exists/.test(err.message)) throw err;
-    });
-    cli(env, 'db', 'migrate');
+    await createDatabaseIfMissing(config, database);
+    runAnalytics(env, 'db', 'migrate');
     const events = Math.round(SCALES[scale].events / DENSITY_DAYS);
     say(
       `${scale}: seeding ${database} (${SCALES[scale].users.toLocaleString('en-US')} users, ${events.toLocaleString('en-US')} events, one day) unless already seeded …`,
     );
     const seedStarted = performance.now();
-    cli(env, 'seed', '--scale', scale, '--events', String(events), '--days', '1', '--seed', SEED, '--if-empty');
+    runAnalytics(
+      env,
+      'seed',
+      '--scale',
+      scale,
+      '--events',
+      String(events),
+      '--days',
+      '1',
+      '--seed',
+      SEED,
+      '--if-empty',
+    );
     say(`${scale}: seeded (or kept) in ${((performance.now() - seedStarted) / 1000).toFixed(0)} s`);
-    const days = cli(env, 'db', 'event-days').trim().split('\n').filter(Boolean);
+    const days = runAnalytics(env, 'db', 'event-days').trim().split('\n').filter(Boolean);
     const day = days.at(-1);
     if (!day) throw new Error(`${database} holds no events`);
 
     const prefix = `bench-scale-${scale}-${Date.now()}-`;
     const stop = await startBenchWorker(env, prefix);
     const sampler = new RssSampler(stop.pid);
-    const connection = await Connection.connect({ address: config.temporal.address });
     try {
-      const client = new Client({
-        connection,
-        namespace: config.temporal.namespace,
-        dataConverter: dataConverterFromConfig(config),
-      });
-      say(`${scale}: daily pipeline for ${day} …`);
-      const started = performance.now();
-      const workflowId = `user-analytics-daily:${day}:${prefix}`;
-      const handle = await startDaily(client, config, { logicalDate: day }, { taskQueue: `${prefix}etl`, workflowId });
-      const ticker = setInterval(() => {
-        say(
-          `${scale}: … ${((performance.now() - started) / 1000).toFixed(0)} s, Spark RSS now ${mib(sampler.current().spark)}`,
+      return await withClient(config, async (client) => {
+        say(`${scale}: daily pipeline for ${day} …`);
+        const started = performance.now();
+        const workflowId = `user-analytics-daily:${day}:${prefix}`;
+        const handle = await startDaily(
+          client,
+          config,
+          { logicalDate: day },
+          { taskQueue: `${prefix}etl`, workflowId },
         );
-      }, 30_000);
-      let summary: DailyRunSummary;
-      try {
-        summary = await handle.result();
-      } finally {
-        clearInterval(ticker);
-      }
-      const wallMs = performance.now() - started;
-      const history = await client.workflow.getHandle(workflowId, handle.runId).fetchHistory();
-      const peaks = sampler.stop();
-      const source = sum(summary.extracted);
-      const warehouse = sum(summary.loaded);
-      say(`${scale}: done in ${(wallMs / 1000).toFixed(1)} s`);
-      return {
-        scale,
-        day,
-        summary,
-        rows: { extract: source, transform: source, load: warehouse, quality: warehouse, publish: warehouse },
-        historyEvents: history.events?.length ?? 0,
-        workerPeakRss: peaks.worker,
-        sparkPeakRss: peaks.spark,
-        wallMs,
-      };
+        const ticker = setInterval(() => {
+          say(
+            `${scale}: … ${((performance.now() - started) / 1000).toFixed(0)} s, Spark RSS now ${mib(sampler.current().spark)}`,
+          );
+        }, 30_000);
+        let summary: DailyRunSummary;
+        try {
+          summary = await handle.result();
+        } finally {
+          clearInterval(ticker);
+        }
+        const wallMs = performance.now() - started;
+        const history = await client.workflow.getHandle(workflowId, handle.runId).fetchHistory();
+        const peaks = sampler.stop();
+        const source = sum(summary.extracted);
+        const warehouse = sum(summary.loaded);
+        say(`${scale}: done in ${(wallMs / 1000).toFixed(1)} s`);
+        return {
+          scale,
+          day,
+          summary,
+          rows: { extract: source, transform: source, load: warehouse, quality: warehouse, publish: warehouse },
+          historyEvents: history.events?.length ?? 0,
+          workerPeakRss: peaks.worker,
+          sparkPeakRss: peaks.spark,
+          wallMs,
+        };
+      });
     } finally {
       sampler.stop();
-      await connection.close();
       stop();
     }
   } finally {
