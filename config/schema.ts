@@ -38,8 +38,8 @@ export const envSchema = z
     /** Web UI port of the local dev server (the UI URL is derived from it). @default 8233 */
     TEMPORAL_UI_PORT: port.default(8233),
     /**
-     * The local dev server's tuning: `project` = infra/temporal/dynamic-config.yaml (what a cluster runs with) and
-     * SQLite in WAL mode; `server-defaults` = neither (to measure what they save; takes effect when dev up next
+     * The local dev server's tuning: `project` = infra/temporal/dynamic-config.yaml (what a cluster runs with);
+     * `server-defaults` = the server's own defaults (to measure what the file saves; takes effect when dev up next
      * starts the server).
      * @default project
      */

@@ -16,16 +16,12 @@ function file(text: string): string {
 }
 
 describe('Temporal dynamic config (infra/temporal/dynamic-config.yaml)', () => {
-  it('the committed file gives the dev server the transfer queue poll rate and eager activities, with SQLite WAL', () => {
+  it('the committed file gives the dev server the transfer queue poll rate and eager activities (no SQLite WAL)', () => {
     expect(devServerTuningArgs(readDynamicConfig())).toEqual([
       '--dynamic-config-value',
       'history.transferProcessorMaxPollRPS=1000',
       '--dynamic-config-value',
       'system.enableActivityEagerExecution=true',
-      '--sqlite-pragma',
-      'journal_mode=wal',
-      '--sqlite-pragma',
-      'synchronous=normal',
     ]);
   });
 
