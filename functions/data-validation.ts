@@ -113,11 +113,10 @@ export function createDataValidation(deps: DataValidationDeps) {
       // 404: already deleted by a previous delivery; 412: a newer object took the key and has its own event.
       if (statusOf(error) !== 404 && statusOf(error) !== 412) throw error;
     }
-    deps.log('WARNING', 'dataValidation: quarantined', { from, to, reason, problems });
     return { outcome: 'quarantined', reason, problems, to };
   }
 
-  return async (event: CloudEvent<unknown>): Promise<ValidationOutcome> => {
+  async function validate(event: CloudEvent<unknown>): Promise<ValidationOutcome> {
     const parsed = storageObjectEventData.safeParse(event.data);
     if (!parsed.success) {
       deps.log('ERROR', 'dataValidation: not a Cloud Storage object event', { eventId: event.id, type: event.type });
@@ -157,7 +156,17 @@ export function createDataValidation(deps: DataValidationDeps) {
     }
     const problems = schemaProblems(table, columns);
     if (problems.length > 0) return quarantine(source, object, 'schema_mismatch', problems);
-    deps.log('INFO', 'dataValidation: valid', { object: object.name, generation: object.generation });
     return { outcome: 'valid', columns: columns.length };
+  }
+
+  return async (event: CloudEvent<unknown>): Promise<ValidationOutcome> => {
+    const result = await validate(event);
+    const data = event.data as { name?: unknown; generation?: unknown } | undefined;
+    deps.log(result.outcome === 'quarantined' ? 'WARNING' : 'INFO', `dataValidation: ${result.outcome}`, {
+      object: data?.name,
+      generation: data?.generation,
+      ...result,
+    });
+    return result;
   };
 }
