@@ -87,14 +87,19 @@ export function createDataValidation(deps: DataValidationDeps) {
     const to = `gs://${deps.quarantineBucket}/${targetKey}`;
     const from = `gs://${object.bucket}/${object.name}#${object.generation}`;
     const detail = problems.join('; ').slice(0, 1000);
-    try {
-      await source.copy(target, {
-        preconditionOpts: { ifGenerationMatch: 0 },
-        metadata: { quarantine_reason: reason, quarantine_detail: detail, source: from },
-      });
-    } catch (error) {
-      // 412: the copy exists (a previous delivery made it; keys are per source generation, so it is this object).
-      if (statusOf(error) !== 412) throw error;
+    // The target key is per source generation, so an existing copy is this object's, made by an earlier delivery.
+    // Checked first (fake-gcs-server ignores a rewrite's preconditions); ifGenerationMatch=0 still settles a race
+    // between two deliveries on the real service.
+    const [copied] = await target.exists();
+    if (!copied) {
+      try {
+        await source.copy(target, {
+          preconditionOpts: { ifGenerationMatch: 0 },
+          metadata: { quarantine_reason: reason, quarantine_detail: detail, source: from },
+        });
+      } catch (error) {
+        if (statusOf(error) !== 412) throw error;
+      }
     }
     await publishAlert(deps.alerts, {
       version: 1,

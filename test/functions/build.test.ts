@@ -26,7 +26,9 @@ describe('functions build', () => {
       [
         '-e',
         `require(${JSON.stringify(main)});
-         const { getRegisteredFunction } = require('@google-cloud/functions-framework/build/src/function_registry');
+         // The registry module by path: the package's exports hide it, and only it knows the signature type.
+         const registry = require.resolve('@google-cloud/functions-framework').replace(/index\\.js$/, 'function_registry.js');
+         const { getRegisteredFunction } = require(registry);
          const names = ${JSON.stringify(Object.values(ENTRY_POINTS))};
          console.log(JSON.stringify(Object.fromEntries(names.map((n) => [n, getRegisteredFunction(n)?.signatureType]))));`,
       ],
