@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PubSubEventBus } from '../../adapters/event-bus/pubsub';
 import { WebhookNotifier } from '../../adapters/notifications/webhook';
+import { createAlertHandler } from '../../functions/alert-handler';
 import { publishAlert, type AlertMessage } from '../../functions/alerts/message';
 import { MemoryAlertState, RedisAlertState } from '../../functions/alerts/state';
 import { registerFunctions } from '../../functions/register';
@@ -71,7 +72,11 @@ describe.skipIf(Boolean(pubSubTool.missing))('alertHandler (Functions Framework,
     ({ url, close } = await serveFunction('alertHandler'));
     bus = new PubSubEventBus({ projectId: PROJECT, topic: ALERTS, apiEndpoint: emulator.endpoint });
     const [topic] = await bus.pubsub.createTopic(ALERTS);
-    await topic.createSubscription('alert-handler', { pushConfig: { pushEndpoint: url }, ackDeadlineSeconds: 10 });
+    // The path names the topic: the framework's legacy push adapter builds the CloudEvent's source from it.
+    await topic.createSubscription('alert-handler', {
+      pushConfig: { pushEndpoint: `${url}projects/${PROJECT}/topics/${ALERTS}` },
+      ackDeadlineSeconds: 10,
+    });
   }, 120_000);
 
   afterAll(async () => {
@@ -124,6 +129,34 @@ describe.skipIf(Boolean(pubSubTool.missing))('alertHandler (Functions Framework,
     expect(entry.severity).toBe('ERROR');
     expect(String(entry.fields.detail)).toMatch(/key/);
     expect(receiver.received.length).toBe(before);
+  });
+});
+
+describe('alert handler without the framework', () => {
+  it('a failed post throws (Pub/Sub redelivers) and gives the key back, so the redelivery posts it', async () => {
+    const receiver = await startWebhookReceiver();
+    const down = await startWebhookReceiver();
+    await down.close(); // a webhook that refuses connections
+    const state = new MemoryAlertState(() => NOW);
+    const deps = { state, dedupeWindowMs: 60_000, rateLimit: 10, rateWindowMs: 60_000, log: recordingLog().log };
+    const a = alert();
+    const delivery = {
+      id: 'm1',
+      type: 'google.cloud.pubsub.topic.v1.messagePublished',
+      source: '//pubsub.googleapis.com/projects/p/topics/t',
+      specversion: '1.0',
+      data: { message: { data: Buffer.from(JSON.stringify(a)).toString('base64'), messageId: 'm1' } },
+    };
+    try {
+      const failing = createAlertHandler({ ...deps, notifier: new WebhookNotifier(down.url, () => undefined) });
+      await expect(failing(delivery)).rejects.toThrow();
+      const working = createAlertHandler({ ...deps, notifier: new WebhookNotifier(receiver.url, () => undefined) });
+      expect(await working(delivery)).toBe('posted');
+      expect(await working(delivery)).toBe('duplicate');
+      expect(receiver.received.filter((r) => r.text.includes(a.key))).toHaveLength(1);
+    } finally {
+      await receiver.close();
+    }
   });
 });
 
