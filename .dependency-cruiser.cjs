@@ -124,11 +124,29 @@ module.exports = {
       },
     },
     {
+      name: 'functions-layers',
+      comment:
+        'functions/README.md: schema/, adapters/, config/ and the pure stream routing in workflows/stream-routing.ts; never activities, workers, cli, api or datagen.',
+      severity: 'error',
+      from: { path: '^functions/' },
+      to: {
+        path: '^(activities|workflows|workers|cli|api|security|datagen|dashboards|streaming)/',
+        pathNot: '^workflows/(stream-routing|pipelines|task-queues|ui-links|days)\\.ts$',
+      },
+    },
+    {
+      name: 'nothing-imports-functions',
+      comment: 'functions/README.md: the functions are a leaf; no other layer imports them.',
+      severity: 'error',
+      from: { pathNot: '^(functions|test|bench)/' },
+      to: { path: '^functions/' },
+    },
+    {
       name: 'production-not-tests',
       comment: 'Production code never imports test/ or bench/.',
       severity: 'error',
       from: {
-        path: '^(activities|adapters|workflows|workers|cli|api|config|security|schema|datagen|streaming|dashboards)/',
+        path: '^(activities|adapters|workflows|workers|cli|api|config|security|schema|datagen|streaming|dashboards|functions)/',
       },
       to: { path: '^(test|bench)/' },
     },

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { AppEventGenerator, malformedMessage, type AppPerson } from '../datagen/app-events';
 import { seedFromString, Xoshiro128 } from '../datagen/prng';
 import type { EventBus, OutgoingMessage } from '../adapters/ports';
-import { serializeEvent, type StreamEvent } from '../schema/events';
+import { eventAttributes, serializeEvent, type StreamEvent } from '../schema/events';
 import { shardOf, streamOfShard } from '../workflows/stream-contract';
 
 /** What `analytics app simulate` and `analytics stream produce` were asked to do. */
@@ -37,10 +37,7 @@ export interface SimulateResult {
 const TICK_MS = 100;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Bus attributes of an event: the tenant and the person (GDPR purges find pending entries by them), the type. */
-export function eventAttributes(e: StreamEvent): Record<string, string> {
-  return { tenant_id: e.tenant_id, ...(e.user_id ? { user_id: e.user_id } : {}), event_type: e.type };
-}
+export { eventAttributes };
 
 /** Runs `fn(tickEvents)` every 100 ms for the duration, at the requested rate (fractions carried over). */
 async function paced(

@@ -61,6 +61,15 @@ export interface GcpConfig extends CommonConfig {
   dataproc: { region: string; jobsUri?: string; clusterConfigFile?: string; apiEndpoint?: string };
   /** The Pub/Sub EventBus. */
   pubsub: { topic: string; apiEndpoint?: string };
+  /** The Cloud Functions (functions/): alerts topic, quarantine bucket, the alert handler's dedupe and rate limit. */
+  functions: {
+    alertsTopic: string;
+    quarantineBucket: string;
+    alertStateStore: 'redis' | 'memory';
+    alertDedupeWindowMs: number;
+    alertRateLimit: number;
+    alertRateWindowMs: number;
+  };
 }
 
 /** The typed configuration every process receives, per platform: narrow on `platform` to reach the GCP block. */
@@ -183,6 +192,14 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
       apiEndpoint: env.DATAPROC_API_ENDPOINT,
     },
     pubsub: { topic: env.PUBSUB_TOPIC, apiEndpoint: env.PUBSUB_API_ENDPOINT },
+    functions: {
+      alertsTopic: env.ALERTS_TOPIC,
+      quarantineBucket: env.QUARANTINE_BUCKET,
+      alertStateStore: env.ALERT_STATE_STORE,
+      alertDedupeWindowMs: env.ALERT_DEDUPE_WINDOW_SECONDS * 1000,
+      alertRateLimit: env.ALERT_RATE_LIMIT,
+      alertRateWindowMs: env.ALERT_RATE_WINDOW_SECONDS * 1000,
+    },
   };
 }
 

@@ -179,6 +179,36 @@ export const envSchema = z
      * private endpoint; unset means the real service.
      */
     PUBSUB_API_ENDPOINT: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/ }).optional()),
+    /**
+     * Pub/Sub topic id (in GCP_PROJECT_ID) of operational alerts (pipeline failures, SLA misses, security incidents,
+     * quarantined files): the data-validation function publishes to it, the alert-handler function reads it.
+     * @default hire10x-alerts
+     */
+    ALERTS_TOPIC: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9\-_.~+%]{2,254}$/, 'a Pub/Sub topic id: 3-255 characters, starting with a letter')
+      .refine((t) => !t.startsWith('goog'), 'topic ids must not start with "goog"')
+      .default('hire10x-alerts'),
+    /**
+     * Bucket the data-validation function moves refused raw-zone objects to, under `raw/<original key>` (kept apart
+     * from the lake so no reader, retention or inventory ever sees them). @default hire10x-quarantine
+     */
+    QUARANTINE_BUCKET: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/, 'a GCS bucket name')
+      .default('hire10x-quarantine'),
+    /**
+     * Where the alert handler keeps its dedupe keys and rate-limit counters. `redis` (REDIS_HOST/REDIS_PORT:
+     * Memorystore on gcp, shared by every instance); `memory` only for one instance (local runs, max-instances=1).
+     * @default redis
+     */
+    ALERT_STATE_STORE: z.enum(['redis', 'memory']).default('redis'),
+    /** An alert key seen within this many seconds is not posted again. @default 3600 */
+    ALERT_DEDUPE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(604_800).default(3_600),
+    /** Alerts posted per channel within ALERT_RATE_WINDOW_SECONDS; the excess is dropped (logged). @default 10 */
+    ALERT_RATE_LIMIT: z.coerce.number().int().min(1).max(10_000).default(10),
+    /** The rate limit's fixed window. @default 60 */
+    ALERT_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
     /** API key the CLI's `gdpr` commands send (`h10x_…`, from `analytics api-keys create`); or pass --api-key. */
     ANALYTICS_API_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
   })

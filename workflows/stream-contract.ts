@@ -9,22 +9,11 @@ import { z } from 'zod';
 /** The `Pipeline` search attribute of every stream consumer. */
 export const STREAM_PIPELINE = 'stream-consumer';
 
-/** Bus stream of one shard of the user events; producers route a tenant to `shardOf(tenant, shards)`. */
-export const streamOfShard = (shard: number) => `events:user-module:${shard}`;
+export { shardOf, streamOfShard } from './stream-routing';
 /** The consumer group every shard's consumer reads as. */
 export const STREAM_CONSUMER_GROUP = 'analytics-stream';
 /** Workflow id of a shard's supervisor. */
 export const streamConsumerWorkflowId = (shard: number) => `stream-consumer:${shard}`;
-
-/** Tenants to shards: stable (FNV-1a of the tenant id), so a tenant's events always meet the same consumer. */
-export function shardOf(tenantId: string, shards: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < tenantId.length; i++) {
-    h ^= tenantId.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h % shards;
-}
 
 export const streamConsumerInput = z.strictObject({
   shard: z.number().int().min(0).max(63),

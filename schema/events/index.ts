@@ -92,6 +92,14 @@ export const streamEventSchema = z.discriminatedUnion('type', [
 ]);
 export type StreamEvent = z.output<typeof streamEventSchema>;
 
+/**
+ * Bus attributes of an event, the same from every producer (the simulator, the ingest function): the tenant and the
+ * person (GDPR purges find pending entries by them), the type.
+ */
+export function eventAttributes(e: StreamEvent): Record<string, string> {
+  return { tenant_id: e.tenant_id, ...(e.user_id ? { user_id: e.user_id } : {}), event_type: e.type };
+}
+
 /** The bytes a producer publishes for an event (UTF-8 JSON). */
 export function serializeEvent(event: StreamEvent): Buffer {
   return Buffer.from(JSON.stringify(event), 'utf8');

@@ -55,6 +55,40 @@ describe('configuration', () => {
     expect(gcp.pubsub).toEqual({ topic: 'hire10x-user-events' });
   });
 
+  it('gives the Cloud Functions their block on gcp: defaults, overrides in milliseconds, refusals by name', () => {
+    const gcp = parseConfig({ PLATFORM: 'gcp', GCP_PROJECT_ID: 'hire10x-prod' });
+    if (gcp.platform !== 'gcp') throw new Error('expected the gcp configuration');
+    expect(gcp.functions).toEqual({
+      alertsTopic: 'hire10x-alerts',
+      quarantineBucket: 'hire10x-quarantine',
+      alertStateStore: 'redis',
+      alertDedupeWindowMs: 3_600_000,
+      alertRateLimit: 10,
+      alertRateWindowMs: 60_000,
+    });
+    const tuned = parseConfig({
+      PLATFORM: 'gcp',
+      GCP_PROJECT_ID: 'hire10x-prod',
+      ALERT_STATE_STORE: 'memory',
+      ALERT_DEDUPE_WINDOW_SECONDS: '600',
+      ALERT_RATE_LIMIT: '3',
+    });
+    expect(tuned.platform === 'gcp' && tuned.functions).toMatchObject({
+      alertStateStore: 'memory',
+      alertDedupeWindowMs: 600_000,
+      alertRateLimit: 3,
+    });
+    try {
+      parseConfig({ ALERT_STATE_STORE: 'firestore', QUARANTINE_BUCKET: 'Bad_Bucket!' });
+      expect.unreachable('parseConfig accepted a bad store and bucket');
+    } catch (err) {
+      expect((err as ConfigError).issues).toEqual([
+        'QUARANTINE_BUCKET: a GCS bucket name (got "Bad_Bucket!")',
+        'ALERT_STATE_STORE: must be one of redis, memory (got "firestore")',
+      ]);
+    }
+  });
+
   it('reports a missing project beside the other bad variables', () => {
     try {
       parseConfig({ PLATFORM: 'gcp', SOURCE_DB_PORT: '99999' });
