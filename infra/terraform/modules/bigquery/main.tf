@@ -141,6 +141,7 @@ resource "google_bigquery_dataset_access" "reporting_views" {
 }
 
 resource "google_bigquery_table" "tables" {
+  #checkov:skip=CKV_GCP_121:deletion_protection is var.deletion_protection: true in prod, false in dev so a dev project can be torn down.
   for_each = local.tables
 
   project             = var.project
@@ -174,6 +175,7 @@ resource "google_bigquery_table" "tables" {
 # Rollups of the reporting marts. BigQuery refreshes them incrementally (SUM only) and rewrites matching dashboard
 # queries on the marts to read them; within max_staleness a read never waits for a refresh after publish.
 resource "google_bigquery_table" "materialized_views" {
+  #checkov:skip=CKV_GCP_121:deletion_protection is var.deletion_protection: true in prod, false in dev; a view is rebuilt from its base table anyway.
   for_each = local.materialized_views
 
   project             = var.project
@@ -208,6 +210,7 @@ resource "google_bigquery_table" "materialized_views" {
 # analysts get the reporting dataset only. A view stores no data: its CMEK is the base table's.
 resource "google_bigquery_table" "reporting_views" {
   #checkov:skip=CKV_GCP_80:A logical view stores no data; the tables it reads are CMEK-encrypted.
+  #checkov:skip=CKV_GCP_121:A logical view holds no data; deleting it loses nothing a plan does not recreate.
   for_each = local.reporting_sources
 
   project             = var.project
@@ -244,6 +247,7 @@ resource "google_storage_bucket_iam_member" "raw_lake_reader" {
 
 resource "google_bigquery_table" "raw" {
   #checkov:skip=CKV_GCP_80:A BigLake table stores no data in BigQuery; the objects it reads are CMEK-encrypted in the raw bucket.
+  #checkov:skip=CKV_GCP_121:A BigLake table holds no data (the objects stay in the raw bucket); deleting it loses nothing.
   for_each = toset(var.raw_tables)
 
   project             = var.project

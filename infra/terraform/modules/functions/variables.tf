@@ -81,9 +81,14 @@ variable "webhook_secret" {
 }
 
 variable "event_processor_ingress" {
-  description = "Who can reach the HTTP ingest at the network level (callers also need roles/run.invoker)."
+  description = "Who can reach the HTTP ingest at the network level (callers also need roles/run.invoker); an application outside the VPC needs a load balancer (ALLOW_INTERNAL_AND_GCLB) in front."
   type        = string
-  default     = "ALLOW_ALL"
+  default     = "ALLOW_INTERNAL_AND_GCLB"
+
+  validation {
+    condition     = contains(["ALLOW_INTERNAL_ONLY", "ALLOW_INTERNAL_AND_GCLB"], var.event_processor_ingress)
+    error_message = "event_processor_ingress must be ALLOW_INTERNAL_ONLY or ALLOW_INTERNAL_AND_GCLB (never ALLOW_ALL)."
+  }
 }
 
 variable "event_processor_max_instances" {

@@ -49,6 +49,47 @@ resource "google_compute_subnetwork" "data" {
   }
 }
 
+# Nothing enters from outside; the Dataproc nodes talk to each other inside the subnet (YARN, HDFS, shuffle).
+resource "google_compute_firewall" "internal" {
+  project       = var.project
+  name          = "hire10x-${var.env}-allow-internal"
+  network       = google_compute_network.vpc.id
+  direction     = "INGRESS"
+  priority      = 1000
+  source_ranges = [var.subnet_cidr]
+
+  allow {
+    protocol = "tcp"
+  }
+  allow {
+    protocol = "udp"
+  }
+  allow {
+    protocol = "icmp"
+  }
+
+  log_config {
+    metadata = "INCLUDE_ALL_METADATA"
+  }
+}
+
+resource "google_compute_firewall" "deny_ingress" {
+  project       = var.project
+  name          = "hire10x-${var.env}-deny-ingress"
+  network       = google_compute_network.vpc.id
+  direction     = "INGRESS"
+  priority      = 65534
+  source_ranges = ["0.0.0.0/0"]
+
+  deny {
+    protocol = "all"
+  }
+
+  log_config {
+    metadata = "INCLUDE_ALL_METADATA"
+  }
+}
+
 module "kms" {
   source = "../kms"
 
