@@ -14,6 +14,10 @@ import { userAnalytics } from '../../schema/warehouse/dataset';
 import { STREAM_CONSUMER_GROUP, streamOfShard } from '../../workflows/stream-contract';
 
 const env = envSchema.parse({});
+
+function pick(from: object, keys: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(from).filter(([k]) => keys.includes(k)));
+}
 const shards = Array.from({ length: env.STREAM_SHARDS }, (_, n) => {
   const topic = pubsubTopicOf(env.PUBSUB_TOPIC, streamOfShard(n));
   const dlq = pubsubTopicOf(env.PUBSUB_TOPIC, deadLetterStream(streamOfShard(n)));
@@ -36,6 +40,8 @@ const out = {
     BIGQUERY_LOCATION: env.BIGQUERY_LOCATION,
     PUBSUB_TOPIC: env.PUBSUB_TOPIC,
     STREAM_SHARDS: env.STREAM_SHARDS,
+    // The functions' keys, where config/schema.ts has them (checked by infra/tests when present).
+    ...pick(env, ['ALERTS_TOPIC', 'QUARANTINE_BUCKET']),
   },
   generated: { BIGQUERY_TABLES_DIR, BIGQUERY_VIEWS_DIR, GCS_LIFECYCLE_DIR },
   consumerGroup: STREAM_CONSUMER_GROUP,

@@ -220,3 +220,11 @@ def test_a_broken_dashboard_fails(broken: Broken) -> None:
     tree = broken("modules/monitoring/dashboards/api.json", '"displayName"', '"displayName": "x",, "y"')
     [problem] = tfcheck.check_dashboards(tree)
     assert problem.startswith("monitoring: api.json is not JSON")
+
+
+def test_function_names_not_the_config_defaults_fail(tree: Tree, defaults: dict[str, Any]) -> None:
+    changed = copy.deepcopy(defaults)
+    changed["env"]["ALERTS_TOPIC"] = "other-alerts"
+    assert tfcheck.check_names_vs_config(tree, changed) == [
+        "functions: default alerts_topic 'hire10x-alerts' != config default 'other-alerts'"
+    ]

@@ -422,6 +422,12 @@ def check_names_vs_config(tree: Tree, defaults: dict[str, Any]) -> list[str]:
         for var in ("pubsub_topic", "stream_shards"):
             if vars_.get(var) != prod.get(var):
                 problems.append(f"envs/{name}: {var} differs from prod (the topic is per project, not global)")
+    functions = tree.modules["functions"]
+    for key, var in (("ALERTS_TOPIC", "alerts_topic"), ("QUARANTINE_BUCKET", "quarantine_bucket")):
+        if key in env and functions.default(var) != env[key]:
+            problems.append(f"functions: default {var} {functions.default(var)!r} != config default {env[key]!r}")
+    if platform.default("alerts_topic") != functions.default("alerts_topic"):
+        problems.append("platform: alerts_topic differs from the functions module's default")
     if platform.default("stream_retention_days") != tree.modules["pubsub"].default("message_retention_days"):
         problems.append("platform: stream_retention_days differs from the pubsub module's retention")
     return problems

@@ -33,14 +33,17 @@ locals {
 
   # What every function reads (config/schema.ts names).
   environment = {
-    PLATFORM       = "gcp"
-    GCP_PROJECT_ID = var.project
-    GCP_REGION     = var.region
-    PUBSUB_TOPIC   = var.pubsub_topic
-    STREAM_SHARDS  = tostring(var.stream_shards)
-    GCS_BUCKET_RAW = var.raw_bucket
-    ALERTS_TOPIC   = google_pubsub_topic.alerts.name
-    LOG_LEVEL      = "INFO"
+    PLATFORM          = "gcp"
+    GCP_PROJECT_ID    = var.project
+    GCP_REGION        = var.region
+    PUBSUB_TOPIC      = var.pubsub_topic
+    STREAM_SHARDS     = tostring(var.stream_shards)
+    GCS_BUCKET_RAW    = var.raw_bucket
+    QUARANTINE_BUCKET = google_storage_bucket.quarantine.name
+    ALERTS_TOPIC      = google_pubsub_topic.alerts.name
+    # alertHandler runs as one instance (max_instance_count 1), so its dedupe and rate-limit state is in memory.
+    ALERT_STATE_STORE = "memory"
+    LOG_LEVEL         = "INFO"
   }
 
   gcs_agent = "serviceAccount:${data.google_storage_project_service_account.gcs.email_address}"
@@ -54,7 +57,8 @@ data "archive_file" "source" {
   type        = "zip"
   source_dir  = var.source_dir
   output_path = "${path.root}/.build/functions.zip"
-  excludes    = ["node_modules", "dist", "coverage"]
+  # dist/ is the build (`npm run functions:build` before apply; package.json's main points into it).
+  excludes = ["node_modules"]
 }
 
 resource "google_storage_bucket" "source" {
@@ -83,6 +87,42 @@ resource "google_storage_bucket" "source" {
       age = 90
     }
   }
+}
+
+# Raw objects dataValidation refuses (raw/<key>), kept apart from the lake so no reader, retention or inventory sees
+# them; deleted after quarantine_days.
+resource "google_storage_bucket" "quarantine" {
+  #checkov:skip=CKV_GCP_62:Usage logs are replaced by Cloud Audit Logs data-access logs (iam module, storage.googleapis.com).
+  #checkov:skip=CKV_GCP_78:Quarantined copies may hold personal data; versioning would keep them past their deletion.
+  project                     = var.project
+  name                        = var.quarantine_bucket
+  location                    = var.raw_bucket_location
+  uniform_bucket_level_access = true
+  public_access_prevention    = "enforced"
+  labels                      = merge(var.labels, { purpose = "raw-quarantine" })
+
+  encryption {
+    default_kms_key_name = var.kms_key_data
+  }
+
+  soft_delete_policy {
+    retention_duration_seconds = 7 * 86400
+  }
+
+  lifecycle_rule {
+    action {
+      type = "Delete"
+    }
+    condition {
+      age = var.quarantine_days
+    }
+  }
+}
+
+resource "google_storage_bucket_iam_member" "quarantine_writer" {
+  bucket = google_storage_bucket.quarantine.name
+  role   = "roles/storage.objectCreator"
+  member = "serviceAccount:${var.service_accounts.data_validation}"
 }
 
 # Named by content: a changed source is a new object, which redeploys the functions.

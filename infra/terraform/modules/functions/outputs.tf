@@ -8,6 +8,11 @@ output "alerts_topic" {
   value       = google_pubsub_topic.alerts.name
 }
 
+output "quarantine_bucket" {
+  description = "QUARANTINE_BUCKET."
+  value       = google_storage_bucket.quarantine.name
+}
+
 output "functions" {
   description = "Function name per key."
   value       = { for k, f in google_cloudfunctions2_function.fn : k => f.name }

@@ -38,6 +38,23 @@ variable "kms_key_storage" {
   type        = string
 }
 
+variable "kms_key_data" {
+  description = "Cloud KMS crypto key id in the raw bucket's location, for the quarantine bucket."
+  type        = string
+}
+
+variable "quarantine_bucket" {
+  description = "QUARANTINE_BUCKET: where dataValidation moves refused raw objects."
+  type        = string
+  default     = "hire10x-quarantine"
+}
+
+variable "quarantine_days" {
+  description = "Days a quarantined object is kept for inspection before it is deleted."
+  type        = number
+  default     = 30
+}
+
 variable "kms_key_pubsub" {
   description = "Cloud KMS crypto key id (in the region) for the alerts topic."
   type        = string

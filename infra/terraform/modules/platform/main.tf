@@ -196,6 +196,8 @@ module "functions" {
   source_bucket       = "${var.bucket_prefix}-functions-src"
   kms_key_storage     = module.kms.keys["storage-regional"]
   kms_key_pubsub      = module.kms.keys["pubsub"]
+  kms_key_data        = module.kms.keys["storage"]
+  quarantine_bucket   = "${var.bucket_prefix}-quarantine"
   pubsub_topic        = module.pubsub.topic
   stream_shards       = var.stream_shards
   raw_bucket          = module.storage.buckets["raw"]

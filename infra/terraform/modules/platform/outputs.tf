@@ -13,6 +13,8 @@ output "worker_env" {
     STREAM_SHARDS        = tostring(var.stream_shards)
     DATAPROC_JOBS_URI    = module.dataproc.jobs_uri
     DATAPROC_REGION      = var.region
+    ALERTS_TOPIC         = module.functions.alerts_topic
+    QUARANTINE_BUCKET    = module.functions.quarantine_bucket
   }
 }
 

@@ -209,12 +209,33 @@ resource "google_pubsub_subscription_iam_member" "dlq_readers" {
   member       = each.value.member
 }
 
-# Everyone who uses the bus reads the base topic's metadata (the health probe).
-resource "google_pubsub_topic_iam_member" "base_viewers" {
-  for_each = toset(concat(var.publishers, var.subscribers))
+# The bus checks that a topic or subscription exists before it uses it (adapters/event-bus/pubsub.ts ensureTopic,
+# ensureSubscription), and the health probe reads the base topic: metadata reads for everyone who uses the bus.
+resource "google_pubsub_topic_iam_member" "viewers" {
+  for_each = merge([
+    for member in distinct(concat(var.publishers, var.subscribers)) : merge(
+      { "base/${member}" = { topic = google_pubsub_topic.base.name, member = member } },
+      { for n, t in google_pubsub_topic.shard : "shard/${n}/${member}" => { topic = t.name, member = member } },
+      { for n, t in google_pubsub_topic.dlq : "dlq/${n}/${member}" => { topic = t.name, member = member } },
+    )
+  ]...)
 
   project = var.project
-  topic   = google_pubsub_topic.base.name
+  topic   = each.value.topic
   role    = "roles/pubsub.viewer"
-  member  = each.value
+  member  = each.value.member
+}
+
+resource "google_pubsub_subscription_iam_member" "viewers" {
+  for_each = merge([
+    for member in var.subscribers : merge(
+      { for n, s in google_pubsub_subscription.consumer : "consumer/${n}/${member}" => { subscription = s.name, member = member } },
+      { for n, s in google_pubsub_subscription.dlq_reader : "dlq/${n}/${member}" => { subscription = s.name, member = member } },
+    )
+  ]...)
+
+  project      = var.project
+  subscription = each.value.subscription
+  role         = "roles/pubsub.viewer"
+  member       = each.value.member
 }
