@@ -55,12 +55,16 @@ def test_rule_holds_against_the_code(tree: Tree, defaults: dict[str, Any], check
 
 def test_a_bucket_without_cmek_fails(broken: Broken) -> None:
     tree = broken("modules/dataproc/main.tf", "default_kms_key_name = var.kms_key", 'default_kms_key_name = ""')
-    assert tfcheck.check_buckets_encrypted(tree) == ["dataproc: google_storage_bucket.staging has no CMEK (encryption block)"]
+    assert tfcheck.check_buckets_encrypted(tree) == [
+        "dataproc: google_storage_bucket.staging has no CMEK (encryption block)"
+    ]
 
 
 def test_a_module_key_not_from_kms_fails(broken: Broken) -> None:
     tree = broken("modules/platform/main.tf", 'kms_key  = module.kms.keys["storage"]', 'kms_key  = "my-key"')
-    assert tfcheck.check_buckets_encrypted(tree) == ["platform: module.storage.kms_key is not a key of module.kms (my-key)"]
+    assert tfcheck.check_buckets_encrypted(tree) == [
+        "platform: module.storage.kms_key is not a key of module.kms (my-key)"
+    ]
 
 
 # --- tables from generated JSON ----------------------------------------------------------------------------------
@@ -70,7 +74,8 @@ def test_a_hand_written_table_fails(broken: Broken, defaults: dict[str, Any]) ->
     tree = broken(
         "modules/bigquery/main.tf",
         'resource "google_bigquery_connection"',
-        'resource "google_bigquery_table" "extra" {\n  dataset_id = "x"\n  table_id = "y"\n}\n\nresource "google_bigquery_connection"',
+        'resource "google_bigquery_table" "extra" {\n  dataset_id = "x"\n  table_id = "y"\n}\n\n'
+        'resource "google_bigquery_connection"',
     )
     assert tfcheck.check_tables_generated(tree, defaults) == [
         "bigquery: google_bigquery_table.extra is not built from generated JSON"
@@ -93,7 +98,9 @@ def test_raw_tables_not_the_source_tables_fail(broken: Broken, defaults: dict[st
 
 
 def test_an_untagged_personal_column_fails(broken: Broken, defaults: dict[str, Any]) -> None:
-    tree = broken("bigquery/tables/dim_users.json", '"names": [\n            "{{PII_POLICY_TAG}}"\n          ]', '"names": []')
+    tree = broken(
+        "bigquery/tables/dim_users.json", '"names": [\n            "{{PII_POLICY_TAG}}"\n          ]', '"names": []'
+    )
     assert tfcheck.check_pii_tagged(tree, defaults) == ["dim_users.email is personal data without the PII policy tag"]
 
 
@@ -104,7 +111,11 @@ def test_a_new_personal_column_in_the_code_fails(tree: Tree, defaults: dict[str,
 
 
 def test_a_schema_without_the_tag_substitution_fails(broken: Broken, defaults: dict[str, Any]) -> None:
-    tree = broken("modules/bigquery/main.tf", '"{{PII_POLICY_TAG}}", google_data_catalog_policy_tag.pii.name', '"{{PII_POLICY_TAG}}", ""')
+    tree = broken(
+        "modules/bigquery/main.tf",
+        '"{{PII_POLICY_TAG}}", google_data_catalog_policy_tag.pii.name',
+        '"{{PII_POLICY_TAG}}", ""',
+    )
     assert tfcheck.check_pii_tagged(tree, defaults) == [
         "bigquery: the tables' schema does not replace the placeholder with the pii policy tag"
     ]
@@ -130,7 +141,8 @@ def test_a_hand_written_lifecycle_rule_fails(broken: Broken, defaults: dict[str,
     tree = broken(
         "modules/storage/main.tf",
         '  dynamic "lifecycle_rule" {',
-        '  lifecycle_rule {\n    action {\n      type = "Delete"\n    }\n    condition {\n      age = 1\n    }\n  }\n\n  dynamic "lifecycle_rule" {',
+        '  lifecycle_rule {\n    action {\n      type = "Delete"\n    }\n    condition {\n      age = 1\n    }\n  }\n\n'
+        '  dynamic "lifecycle_rule" {',
     )
     assert tfcheck.check_lifecycle(tree, defaults) == [
         "storage: zone buckets have a hand-written lifecycle_rule besides the generated ones"
@@ -138,7 +150,9 @@ def test_a_hand_written_lifecycle_rule_fails(broken: Broken, defaults: dict[str,
 
 
 def test_a_rule_not_rendered_from_the_json_fails(broken: Broken, defaults: dict[str, Any]) -> None:
-    tree = broken("modules/storage/main.tf", "age            = lifecycle_rule.value.condition.age", "age            = 365")
+    tree = broken(
+        "modules/storage/main.tf", "age            = lifecycle_rule.value.condition.age", "age            = 365"
+    )
     assert tfcheck.check_lifecycle(tree, defaults) == [
         "storage: lifecycle condition (age, matches_prefix) is not the generated one"
     ]
@@ -162,7 +176,11 @@ def test_a_topic_not_the_config_default_fails(tree: Tree, defaults: dict[str, An
 
 
 def test_subscription_names_not_the_adapters_fail(broken: Broken, defaults: dict[str, Any]) -> None:
-    tree = broken("modules/pubsub/main.tf", 'name    = "${each.value}--${var.consumer_group}"', 'name    = "${each.value}-${var.consumer_group}"')
+    tree = broken(
+        "modules/pubsub/main.tf",
+        'name    = "${each.value}--${var.consumer_group}"',
+        'name    = "${each.value}-${var.consumer_group}"',
+    )
     problems = tfcheck.check_pubsub_names(tree, defaults)
     assert problems and all(p.startswith("pubsub: subscription ") for p in problems)
 
@@ -201,7 +219,9 @@ def test_a_primitive_role_fails(broken: Broken) -> None:
 
 def test_a_public_member_fails(broken: Broken) -> None:
     tree = broken("modules/functions/main.tf", "member   = each.value\n}", 'member   = "allUsers"\n}')
-    assert tfcheck.check_iam(tree) == ["functions: google_cloud_run_service_iam_member.invoker grants access to the public"]
+    assert tfcheck.check_iam(tree) == [
+        "functions: google_cloud_run_service_iam_member.invoker grants access to the public"
+    ]
 
 
 def test_a_shared_service_account_fails(broken: Broken) -> None:

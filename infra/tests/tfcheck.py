@@ -222,7 +222,9 @@ def check_tables_generated(tree: Tree, defaults: dict[str, Any]) -> list[str]:
             problems.append(f"bigquery: google_bigquery_table.{r.name} is not built from generated JSON")
             continue
         if r.body.get("for_each") != want[0]:
-            problems.append(f"bigquery: google_bigquery_table.{r.name} iterates {r.body.get('for_each')}, not {want[0]}")
+            problems.append(
+                f"bigquery: google_bigquery_table.{r.name} iterates {r.body.get('for_each')}, not {want[0]}"
+            )
         if f'dataset["{want[1]}"]' not in r.body.get("dataset_id", ""):
             problems.append(f"bigquery: google_bigquery_table.{r.name} is not in the {want[1]} dataset")
         seen.add(want[1])
@@ -264,7 +266,10 @@ def check_pii_tagged(tree: Tree, defaults: dict[str, Any]) -> list[str]:
             if f["name"] not in pii and tags:
                 problems.append(f"{table}.{f['name']} carries a policy tag but is not personal data")
     schema = bq.resource("google_bigquery_table", "tables").body.get("schema", "")
-    if f'replace(jsonencode(each.value.schema.fields), "{PII_PLACEHOLDER}", google_data_catalog_policy_tag.pii.name)' not in schema:
+    if (
+        f'replace(jsonencode(each.value.schema.fields), "{PII_PLACEHOLDER}", google_data_catalog_policy_tag.pii.name)'
+        not in schema
+    ):
         problems.append("bigquery: the tables' schema does not replace the placeholder with the pii policy tag")
     policies = bq.of_type("google_bigquery_datapolicy_data_policy")
     if not any("google_data_catalog_policy_tag.pii.name" in p.body.get("policy_tag", "") for p in policies):
@@ -310,7 +315,9 @@ def check_lifecycle(tree: Tree, defaults: dict[str, Any]) -> list[str]:
     want_dir = (REPO / defaults["generated"]["GCS_LIFECYCLE_DIR"]).relative_to(REPO / "infra" / "terraform")
     root = tree.root.resolve()
     if not lifecycle_dir.is_relative_to(root) or lifecycle_dir.relative_to(root) != want_dir:
-        problems.append(f"storage: local.lifecycle_dir is not the generator's {defaults['generated']['GCS_LIFECYCLE_DIR']}")
+        problems.append(
+            f"storage: local.lifecycle_dir is not the generator's {defaults['generated']['GCS_LIFECYCLE_DIR']}"
+        )
     if 'file("${local.lifecycle_dir}/${zone}.json")' not in storage.locals.get("lifecycle", ""):
         problems.append("storage: local.lifecycle does not read <lifecycle_dir>/<zone>.json per zone")
     for zone, rules in expected_lifecycle(defaults["retention"]).items():
@@ -361,27 +368,28 @@ def check_pubsub_names(tree: Tree, defaults: dict[str, Any]) -> list[str]:
         problems.append(f"pubsub: message_retention_days {ps.default('message_retention_days')} != events:* {keep}")
 
     # Render the names the HCL builds and compare them with the ones the adapter derives.
-    shards_expr = ps.locals.get("shards", "")
-    match = re.search(r'=> "([^"]+)"', shards_expr)
-    if not match:
-        return [*problems, "pubsub: local.shards has no name template"]
+    shard_template = re.search(r'=> "([^"]+)"', ps.locals.get("shards", ""))
+    dlq_template = re.search(r'=> "([^"]+)"', ps.locals.get("dlq", ""))
+    if not shard_template or not dlq_template:
+        return [*problems, "pubsub: local.shards or local.dlq has no name template"]
     variables = {f"var.{v}": ps.default(v) for v in ("topic", "stream_prefix", "consumer_group")}
+    consumer = ps.resource("google_pubsub_subscription", "consumer").body.get("name", "")
+    reader = ps.resource("google_pubsub_subscription", "dlq_reader").body.get("name", "")
     try:
         for shard in defaults["shards"]:
             n = shard["stream"].rsplit(":", 1)[1]
-            topic = render(match.group(1), {**variables, "n": n})
+            topic = render(shard_template.group(1), {**variables, "n": n})
+            dlq = render(dlq_template.group(1), {"topic": topic})
             names = {
                 "topic": topic,
-                "subscription": render(ps.resource("google_pubsub_subscription", "consumer").body["name"], {**variables, "each.value": topic}),
-                "deadLetterTopic": render(re.search(r'=> "([^"]+)"', ps.locals["dlq"]).group(1), {"topic": topic}),  # type: ignore[union-attr]
+                "subscription": render(consumer, {**variables, "each.value": topic}),
+                "deadLetterTopic": dlq,
+                "deadLetterSubscription": render(reader, {"each.value": dlq}),
             }
-            names["deadLetterSubscription"] = render(
-                ps.resource("google_pubsub_subscription", "dlq_reader").body["name"], {"each.value": names["deadLetterTopic"]}
-            )
             for key, value in names.items():
                 if value != shard[key]:
                     problems.append(f"pubsub: {key} {value} != {shard[key]} (adapters/event-bus/pubsub.ts)")
-    except (ValueError, AttributeError, KeyError) as e:
+    except ValueError as e:
         problems.append(f"pubsub: {e}")
     if ps.resource("google_pubsub_topic", "base").body.get("name") != "${var.topic}":
         problems.append("pubsub: the base topic is not named var.topic")
@@ -392,7 +400,11 @@ def check_names_vs_config(tree: Tree, defaults: dict[str, Any]) -> list[str]:
     """Module defaults and the prod tfvars equal config/schema.ts defaults; dev keeps the non-global names."""
     problems = []
     env = defaults["env"]
-    buckets = {"raw": env["GCS_BUCKET_RAW"], "processed": env["GCS_BUCKET_PROCESSED"], "archive": env["GCS_BUCKET_ARCHIVE"]}
+    buckets = {
+        "raw": env["GCS_BUCKET_RAW"],
+        "processed": env["GCS_BUCKET_PROCESSED"],
+        "archive": env["GCS_BUCKET_ARCHIVE"],
+    }
     platform = tree.modules["platform"]
     want = {
         ("storage", "buckets"): buckets,
