@@ -7,6 +7,8 @@
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
+# A TF_CLI_CONFIG_FILE naming a missing file only makes every terraform call print a warning.
+if [ -n "${TF_CLI_CONFIG_FILE:-}" ] && [ ! -f "$TF_CLI_CONFIG_FILE" ]; then unset TF_CLI_CONFIG_FILE; fi
 have terraform || die "terraform is not on PATH (1.5+; only 'terraform fmt' runs here, nothing is downloaded)." \
   "Install it from your package manager or HashiCorp's releases, then retry."
 
