@@ -248,3 +248,18 @@ def test_function_names_not_the_config_defaults_fail(tree: Tree, defaults: dict[
     assert tfcheck.check_names_vs_config(tree, changed) == [
         "functions: default alerts_topic 'hire10x-alerts' != config default 'other-alerts'"
     ]
+
+
+def test_every_checkov_waiver_has_a_reason(tree: Tree) -> None:
+    assert tfcheck.check_checkov_waivers(tree.root) == []
+
+
+def test_a_waiver_without_a_reason_fails(broken: Broken) -> None:
+    tree = broken(
+        "modules/dataproc/main.tf",
+        "  project                     = var.project\n",
+        "  #checkov:skip=CKV_GCP_29\n  project = var.project\n",
+    )
+    [problem] = tfcheck.check_checkov_waivers(tree.root)
+    assert problem.startswith("modules/dataproc/main.tf:")
+    assert problem.endswith(": a checkov waiver without a check id and a reason")

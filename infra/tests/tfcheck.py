@@ -523,3 +523,19 @@ def check_dashboards(tree: Tree) -> list[str]:
             if not sets or not all(s.get("timeSeriesQuery") for s in sets):
                 problems.append(f"monitoring: {path.name} tile {tile.get('widget', {}).get('title')} has no query")
     return problems
+
+
+# --- checkov waivers carry a reason ------------------------------------------------------------------------------
+
+
+def check_checkov_waivers(root: Path) -> list[str]:
+    """Every inline `#checkov:skip=ID:reason` names a check and gives a reason of a few words."""
+    problems = []
+    for tf in sorted(root.rglob("*.tf")):
+        for number, line in enumerate(tf.read_text().splitlines(), 1):
+            if "checkov:skip" not in line:
+                continue
+            match = re.search(r"#checkov:skip=(CKV2?_[A-Z]+_\d+):(.*)$", line)
+            if not match or len(match.group(2).split()) < 4:
+                problems.append(f"{tf.relative_to(root)}:{number}: a checkov waiver without a check id and a reason")
+    return problems
