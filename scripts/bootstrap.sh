@@ -66,6 +66,10 @@ if [ "$WITH_EMULATORS" = 1 ]; then
     "$BIGQUERY_EMULATOR_VERSION" bigquery-emulator "$BIGQUERY_EMULATOR_MODULE"
   have chromium || apt_install "Chromium (the Web UI tests)" "$DEBIAN_PACKAGES_CHROMIUM"
   info "$(chromium --version 2>/dev/null | head -1)"
+  # The offline infrastructure checks (scripts/check-infra.sh).
+  go_tool tflint "$TFLINT_MODULE" "$TFLINT_VERSION" tflint
+  pip_tool checkov "$CHECKOV_VERSION" >/dev/null
+  have terraform || info "terraform: not on PATH (scripts/check-infra.sh needs it for fmt; install 1.5+)"
   have java || die "Java 17 is needed for the Pub/Sub emulator." "apt-get install -y openjdk-17-jre-headless"
   # The emulator jar ships only in Google's apt repository, so it is checked, not installed.
   if dpkg -L google-cloud-cli-pubsub-emulator 2>/dev/null | grep -q 'cloud-pubsub-emulator-.*-all\.jar$' ||

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Python suites (jobs/, dags/ and dashboards/: the LookML checker) in the project venv. pytest's "no tests collected"
+# Python suites (jobs/, dags/, dashboards/: the LookML checker) in the project venv; infra/tests (the HCL checks of
+# infra/terraform) run from scripts/check-infra.sh, which needs the tsx defaults too. pytest's "no tests collected"
 # (exit 5) is a failure here: every folder listed must have tests. Lint (ruff, mypy) is scripts/lint-py.sh, part of
 # `npm run lint`.
 source "$(dirname "$0")/lib.sh"

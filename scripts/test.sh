@@ -19,4 +19,6 @@ step "API fuzz (schemathesis --checks all)"
 bash scripts/fuzz-api.sh
 step "pytest"
 bash scripts/pytest.sh
+step "infrastructure (terraform fmt, tflint, checkov, HCL tests)"
+bash scripts/check-infra.sh
 step "all green in $((SECONDS - start))s"

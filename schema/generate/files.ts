@@ -68,7 +68,7 @@ export function generateFiles(
       content: readme(
         `BigQuery tables of dataset ${dataset.name}`,
         [
-          'BigQuery REST `Table` resources, one per table, read by `../main.tf` (`for_each` over `fileset`). Two',
+          'BigQuery REST `Table` resources, one per table, read by `infra/terraform/modules/bigquery` (`for_each` over `fileset`). Two',
           'placeholders are substituted at apply time: `{{PII_POLICY_TAG}}` (the policy tag on personal-data columns)',
           'and `{{PROJECT_ID}}`. Field types use the names the API returns (INTEGER, FLOAT, BOOLEAN) to avoid',
           'permanent Terraform diffs.',
@@ -86,7 +86,7 @@ export function generateFiles(
         `BigQuery materialized views of dataset ${dataset.name}`,
         [
           'BigQuery REST `Table` resources with a `materializedView` definition, one per rollup of',
-          '`schema/warehouse/rollups.ts`, read by `../main.tf`. Each sums additive measures of one reporting mart over',
+          '`schema/warehouse/rollups.ts`, read by `infra/terraform/modules/bigquery`. Each sums additive measures of one reporting mart over',
           'fewer breakdowns, partitioned by the same day column, with `maxStaleness` (a read never waits for a refresh',
           'within it). The query names `{{PROJECT_ID}}`, substituted at apply time.',
         ],
@@ -113,7 +113,7 @@ export function generateFiles(
         'GCS lifecycle rules of the lake buckets',
         [
           'One Cloud Storage lifecycle configuration per zone bucket (`{"rule": [...]}`, the JSON API shape that',
-          '`gcloud storage buckets update --lifecycle-file` also takes), read by `../main.tf`. They render the lake part of',
+          '`gcloud storage buckets update --lifecycle-file` also takes), read by `infra/terraform/modules/storage`. They render the lake part of',
           '`schema/retention/policy.ts` as a backstop: each rule fires `lifecycleGraceDays` after the `dataRetention`',
           'workflow would have acted, never before it, and raw has no delete rule because lifecycle cannot copy objects',
           'into the archive bucket (see `schema/generate/gcs-lifecycle.ts`).',

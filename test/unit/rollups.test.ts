@@ -62,8 +62,10 @@ describe('materialized-view rollups', () => {
       // Committed and read by Terraform.
       expect(fs.readFileSync(`${BIGQUERY_VIEWS_DIR}/${r.name}.json`, 'utf8')).toBe(content);
     }
-    const main = fs.readFileSync('infra/terraform/bigquery/main.tf', 'utf8');
-    expect(main).toContain('fileset("${path.module}/materialized_views", "*.json")');
+    const main = fs.readFileSync('infra/terraform/modules/bigquery/main.tf', 'utf8');
+    expect(main).toContain('views_dir  = "${path.module}/../../bigquery/materialized_views"');
+    expect(BIGQUERY_VIEWS_DIR).toBe('infra/terraform/bigquery/materialized_views');
+    expect(main).toContain('fileset(local.views_dir, "*.json")');
     expect(main).toMatch(/max_staleness\s+= each\.value\.materializedView\.maxStaleness/);
   });
 });

@@ -163,8 +163,11 @@ describe('BigQuery table resources', () => {
   });
 
   it('are what the Terraform module reads', () => {
-    const main = fs.readFileSync(path.join(ROOT, 'infra/terraform/bigquery/main.tf'), 'utf8');
-    expect(main).toContain('fileset("${path.module}/tables", "*.json")');
+    // The module reads the generated folder by a fixed path (infra/tests checks it resolves to BIGQUERY_TABLES_DIR).
+    const main = fs.readFileSync(path.join(ROOT, 'infra/terraform/modules/bigquery/main.tf'), 'utf8');
+    expect(main).toContain('tables_dir = "${path.module}/../../bigquery/tables"');
+    expect(BIGQUERY_TABLES_DIR).toBe('infra/terraform/bigquery/tables');
+    expect(main).toContain('fileset(local.tables_dir, "*.json")');
     expect(main).toContain(`"${PII_POLICY_TAG_PLACEHOLDER}"`);
     expect(contentOf(`${BIGQUERY_TABLES_DIR}/README.md`)).toContain(GENERATED_MARKER);
   });
