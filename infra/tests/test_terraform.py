@@ -185,6 +185,17 @@ def test_subscription_names_not_the_adapters_fail(broken: Broken, defaults: dict
     assert problems and all(p.startswith("pubsub: subscription ") for p in problems)
 
 
+def test_avro_archive_on_by_default_fails(broken: Broken, defaults: dict[str, Any]) -> None:
+    tree = broken(
+        "modules/pubsub/variables.tf",
+        "type        = bool\n  default     = false",
+        "type        = bool\n  default     = true",
+    )
+    assert tfcheck.check_pubsub_names(tree, defaults) == [
+        "pubsub: the Avro archive subscription is on by default (GDPR erasure does not scan it)"
+    ]
+
+
 def test_message_retention_not_the_stream_policy_fails(broken: Broken, defaults: dict[str, Any]) -> None:
     tree = broken("modules/pubsub/variables.tf", "default     = 7", "default     = 3")
     assert tfcheck.check_pubsub_names(tree, defaults) == ["pubsub: message_retention_days 3 != events:* [7]"]

@@ -357,6 +357,8 @@ def check_pubsub_names(tree: Tree, defaults: dict[str, Any]) -> list[str]:
     problems = []
     ps = tree.modules["pubsub"]
     env = defaults["env"]
+    if ps.default("archive_subscription") is not False:
+        problems.append("pubsub: the Avro archive subscription is on by default (GDPR erasure does not scan it)")
     if ps.default("topic") != env["PUBSUB_TOPIC"]:
         problems.append(f"pubsub: default topic {ps.default('topic')} != PUBSUB_TOPIC {env['PUBSUB_TOPIC']}")
     if ps.default("stream_shards") != env["STREAM_SHARDS"]:

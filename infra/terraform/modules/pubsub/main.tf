@@ -109,9 +109,11 @@ resource "google_pubsub_subscription" "dlq_reader" {
 }
 
 # Raw events archived as Avro files into the archive bucket (events/<shard topic>/YYYY-MM-DD/...), deleted by the
-# archive bucket's lifecycle rule.
+# archive bucket's lifecycle rule. Off by default (var.archive_subscription): the GDPR erasure saga does not scan
+# these Avro files, so a subject's events would outlive an erasure certificate. The stream consumer's own hourly
+# Parquet archive in the raw zone is the erasable archive.
 resource "google_pubsub_subscription" "archive" {
-  for_each = local.shards
+  for_each = var.archive_subscription ? local.shards : {}
 
   project = var.project
   name    = "${each.value}--archive"
@@ -141,12 +143,14 @@ resource "google_pubsub_subscription" "archive" {
 }
 
 resource "google_storage_bucket_iam_member" "archive_writer" {
+  count  = var.archive_subscription ? 1 : 0
   bucket = var.archive_bucket
   role   = "roles/storage.objectCreator"
   member = local.pubsub_agent
 }
 
 resource "google_storage_bucket_iam_member" "archive_bucket_reader" {
+  count  = var.archive_subscription ? 1 : 0
   bucket = var.archive_bucket
   role   = "roles/storage.legacyBucketReader"
   member = local.pubsub_agent

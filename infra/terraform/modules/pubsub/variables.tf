@@ -87,3 +87,9 @@ variable "labels" {
   type        = map(string)
   default     = {}
 }
+
+variable "archive_subscription" {
+  description = "Also archive raw events as Avro through a Cloud Storage subscription. Off: the GDPR erasure saga does not scan those files."
+  type        = bool
+  default     = false
+}
