@@ -104,7 +104,9 @@ function stateName(value: unknown): string {
 /** A protobuf Timestamp as epoch ms (seconds arrive as a number, a string or a Long depending on the transport). */
 function timestampMs(t: { seconds?: unknown; nanos?: unknown } | null | undefined): number | undefined {
   if (!t || t.seconds === undefined || t.seconds === null) return undefined;
-  const seconds = Number(typeof t.seconds === 'object' ? String(t.seconds) : t.seconds);
+  // A Long (protobufjs) has toString(); numbers and strings convert directly.
+  const raw = t.seconds as number | string | { toString(): string };
+  const seconds = Number(typeof raw === 'object' ? raw.toString() : raw);
   return seconds * 1000 + Math.floor(Number(t.nanos ?? 0) / 1e6);
 }
 

@@ -570,7 +570,7 @@ export class FakeDataproc {
     if (this.state.batches.has(name)) throw new RpcError(grpc.status.ALREADY_EXISTS, `Batch ${name} already exists`);
     const outcome = this.takeBatchOutcome();
     const operation = this.newOperation(projectId, region, r.requestId, 'CreateBatch');
-    const batch: IBatch = {
+    const batch = {
       ...r.batch,
       name,
       uuid: randomUUID(),
