@@ -4,7 +4,7 @@ import { dataprocRunnerOptionsSchema, type DataprocRunnerOptionsInput } from '..
 import {
   dataprocServerlessOptionsSchema,
   type DataprocServerlessOptionsInput,
-} from '../adapters/spark/dataproc-serverless';
+} from '../adapters/spark/dataproc-serverless-options';
 import { ConfigError, type GcpConfig } from './index';
 
 /** Options of the cluster file that come from environment variables instead (the file must not set them). */
