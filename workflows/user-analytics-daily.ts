@@ -172,6 +172,8 @@ export async function userAnalyticsDaily(raw: UserAnalyticsDailyInput): Promise<
   const activityMs: Partial<Record<DailyStage, number>> = {};
   const extracted: Record<string, number> = {};
   const loaded: Record<string, number> = {};
+  // Known once the transform succeeded; recorded in pipeline_runs whatever happens after it.
+  let transformDetails: SparkRunDetails | undefined;
   const base = { workflowId: info.workflowId, runId: info.runId, logicalDate: date, startedAt };
 
   try {
@@ -200,6 +202,7 @@ export async function userAnalyticsDaily(raw: UserAnalyticsDailyInput): Promise<
       );
     }
     activityMs.transform = transform.durationMs;
+    transformDetails = transform.details;
     const tables = Object.keys(transform.tables).sort();
     const sparkRun = describeSparkRun(transform.details);
     progress.finish(
@@ -297,7 +300,7 @@ export async function userAnalyticsDaily(raw: UserAnalyticsDailyInput): Promise<
       quality,
       stageMs: progress.durations(),
       activityMs,
-      ...(transform.details ? { transformDetails: transform.details } : {}),
+      ...(transformDetails ? { transformDetails } : {}),
     };
     await recordPipelineRun({ ...base, pipeline: DAILY_PIPELINE, status: 'succeeded', summary });
     upsertSearchAttributes([{ key: LogicalDate, value: date }]);
@@ -318,6 +321,7 @@ export async function userAnalyticsDaily(raw: UserAnalyticsDailyInput): Promise<
         quality: { passed: 0, warned: [], failed: [] },
         stageMs: progress.durations(),
         activityMs,
+        ...(transformDetails ? { transformDetails } : {}),
       };
       await recordPipelineRun({
         ...base,
