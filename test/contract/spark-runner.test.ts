@@ -20,6 +20,8 @@ import { startFakeDataproc, type RunningFakeDataproc } from '../fakes/dataproc';
 interface Capabilities {
   /** The job's Python actually runs (the Dataproc fake completes or fails jobs without executing anything). */
   executesCode: boolean;
+  /** What `SparkRunResult.details.runner` says, with the phases it reports. */
+  runner: { name: string; phases: string[] };
 }
 
 interface Harness {
@@ -93,7 +95,7 @@ async function localHarness(): Promise<Harness> {
     properties: { 'spark.sql.shuffle.partitions': '2' },
   });
   return {
-    capabilities: { executesCode: true },
+    capabilities: { executesCode: true, runner: { name: 'local', phases: ['job'] } },
     runner,
     succeeding: (runId) => ({
       job: job(runId, [input, path.join(dir, 'ok'), LOGICAL_DATE]),
@@ -152,7 +154,10 @@ function dataprocHarness(fake: RunningFakeDataproc): Harness {
     args: ['gs://hire10x-raw/words.txt', 'gs://hire10x-processed', LOGICAL_DATE],
   });
   return {
-    capabilities: { executesCode: false },
+    capabilities: {
+      executesCode: false,
+      runner: { name: 'dataproc-cluster', phases: ['clusterCreate', 'job', 'clusterDelete'] },
+    },
     runner,
     succeeding: (runId) => ({ job: job(runId), output: /Dataproc job word_count-[0-9a-f]{16}-0 DONE .*driveroutput/ }),
     failing: (runId) => {
@@ -210,7 +215,7 @@ function serverlessHarness(fake: RunningFakeDataproc): Harness {
     args: ['gs://hire10x-raw/words.txt', 'gs://hire10x-processed', LOGICAL_DATE],
   });
   return {
-    capabilities: { executesCode: false },
+    capabilities: { executesCode: false, runner: { name: 'dataproc-serverless', phases: ['pending', 'running'] } },
     runner,
     succeeding: (runId) => ({
       job: job(runId),
@@ -268,6 +273,8 @@ describe.each(implementations)('SparkRunner contract: %s', (_name, makeHarness) 
     const result = await h.runner.run(job, { onProgress: (l) => lines.push(l) });
     expect(result.output).toMatch(output);
     expect(result.durationMs).toBeGreaterThanOrEqual(0);
+    expect(result.details?.runner).toBe(h.capabilities.runner.name);
+    expect(Object.keys(result.details?.phasesMs ?? {})).toEqual(h.capabilities.runner.phases);
     expect(lines.length).toBeGreaterThan(0);
     if (h.capabilities.executesCode) {
       const partition = path.join(job.args[1]!, 'word_counts', `dt=${LOGICAL_DATE}`);
