@@ -68,12 +68,13 @@ module.exports = {
     {
       name: 'config-leaf',
       comment:
-        'config/README.md: zod, yaml, Node built-ins, the pure shared definitions in workflows/ (pipelines, task queues, UI links) and the Dataproc options schema.',
+        'config/README.md: zod, yaml, Node built-ins, the pure shared definitions in workflows/ (pipelines, task queues, UI links) and the Dataproc options schemas (cluster, Serverless).',
       severity: 'error',
       from: { path: '^config/' },
       to: {
         path: '^(activities|adapters|workflows|workers|cli|api|security|datagen)/',
-        pathNot: '^(workflows/(pipelines|ui-links|task-queues|days)|adapters/spark/dataproc-options)\\.ts$',
+        pathNot:
+          '^(workflows/(pipelines|ui-links|task-queues|days)|adapters/spark/dataproc(-serverless)?-options)\\.ts$',
       },
     },
     {

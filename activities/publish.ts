@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type {
+  SparkRunDetails,
   Notifier,
   ObjectStore,
   ParquetWriter,
@@ -43,6 +44,8 @@ export interface PipelineRunRecord {
     extracted: Record<string, number>;
     loaded: Record<string, number>;
     stageMs: Partial<Record<'extract' | 'transform' | 'load' | 'quality' | 'publish', number>>;
+    /** How Spark ran (runner, phase times); absent in runs recorded before it existed or when the transform failed. */
+    transformDetails?: SparkRunDetails;
   };
   error?: { type: string; message: string };
 }
@@ -276,6 +279,7 @@ export function createPublishActivities(deps: {
           publish_ms: s.stageMs.publish ?? null,
           rows_extracted: sum(s.extracted),
           rows_loaded: sum(s.loaded),
+          transform_details: s.transformDetails ? JSON.stringify(s.transformDetails) : null,
         },
         auditAction: 'pipeline.run',
         auditDetails: { rowsExtracted: sum(s.extracted), rowsLoaded: sum(s.loaded) },

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ErrorType, PlatformError } from '../adapters/errors';
-import type { ObjectStore, SparkRunner } from '../adapters/ports';
+import type { ObjectStore, SparkRunDetails, SparkRunner } from '../adapters/ports';
 import { withHeartbeat } from './heartbeat';
 import { stagingPrefixOf } from './run-keys';
 
@@ -8,6 +8,8 @@ export interface RunDailyTransformInput {
   date: string;
   /** `<workflowId>/<runId>`: stable across retries of this run. */
   runKey: string;
+  /** The day's extracted rows (all tables): `DATAPROC_MODE=auto` picks Serverless or a cluster from it. */
+  inputRows?: number;
 }
 export interface RunDailyTransformResult {
   /** Rows per produced warehouse table, from the job's TRANSFORM_SUMMARY line. */
@@ -16,6 +18,8 @@ export interface RunDailyTransformResult {
   stagingPrefix: string;
   durationMs: number;
   jobId?: string;
+  /** Which runner ran it and the time of each phase (cluster create / job / delete, or batch pending / running). */
+  details?: SparkRunDetails;
 }
 
 const SUMMARY = /^TRANSFORM_SUMMARY (\{.*\})\s*$/m;
@@ -119,6 +123,7 @@ export function createTransformActivities(deps: { spark: SparkRunner; store: Obj
               input.runKey,
             ],
             properties: { 'spark.sql.parquet.outputTimestampType': 'TIMESTAMP_MICROS' },
+            ...(input.inputRows === undefined ? {} : { inputRows: input.inputRows }),
           },
           { signal: ctx.cancellationSignal, onProgress: (line) => report({ line: line.slice(0, 300) }) },
         ),
@@ -130,7 +135,13 @@ export function createTransformActivities(deps: { spark: SparkRunner; store: Obj
         ? `TRANSFORM_SUMMARY ${new TextDecoder().decode(await deps.store.get('processed', summaryKey))}`
         : undefined;
       const tables = parseTransformSummary(fromFile ?? result.output);
-      return { tables, stagingPrefix, durationMs: result.durationMs, jobId: result.jobId };
+      return {
+        tables,
+        stagingPrefix,
+        durationMs: result.durationMs,
+        jobId: result.jobId,
+        ...(result.details ? { details: result.details } : {}),
+      };
     },
 
     /** Idempotent: releases what a run may have left behind (the ephemeral Dataproc cluster; nothing locally). */

@@ -60,6 +60,11 @@ export interface SparkJob {
   properties?: Record<string, string>;
   /** Extra Python files relative to jobs/ (jobs/lib is always shipped). */
   pyFiles?: string[];
+  /**
+   * Rows the job reads (the day's extracted rows), when the caller knows them: `DATAPROC_MODE=auto` picks Dataproc
+   * Serverless at or below `DATAPROC_SERVERLESS_MAX_ROWS`, a cluster above it (or when unknown). Informational elsewhere.
+   */
+  inputRows?: number;
 }
 export interface SparkRunOptions {
   /** Aborting stops the job (kills the local process group / cancels the Dataproc job) and rejects with its reason. */
@@ -73,6 +78,25 @@ export interface SparkRunResult {
   durationMs: number;
   /** The provider's job id, when it has one. */
   jobId?: string;
+  /** Where the time went, for the run's stage table and `pipeline_runs.transform_details`. */
+  details?: SparkRunDetails;
+}
+/** How a run was executed and the wall time of its phases (JSON-safe: it travels in history and into the warehouse). */
+export interface SparkRunDetails {
+  /** `local` (spark-submit), `dataproc-cluster` (ephemeral cluster) or `dataproc-serverless` (a batch). */
+  runner: 'local' | 'dataproc-cluster' | 'dataproc-serverless';
+  /**
+   * Wall time of each phase, ms, in order. Cluster: `clusterCreate`, `job`, `clusterDelete` (0 when an earlier attempt
+   * created the cluster or the job was already DONE). Serverless: `pending` (Dataproc provisioning the batch's
+   * executors, the cluster's create), `running`, both read from the batch's state history.
+   */
+  phasesMs: Record<string, number>;
+  /** Provider-reported usage, e.g. Serverless `milliDcuSeconds`, `shuffleStorageGbSeconds`. */
+  usage?: Record<string, number>;
+  /** Why this runner ran the job (`DATAPROC_MODE=auto`: the rows against the threshold). */
+  reason?: string;
+  /** The cluster or batch that ran it. */
+  resource?: string;
 }
 export interface SparkRunner extends Closeable {
   /** Fails with a PlatformError: SparkJobFailed (non-retryable) or TransientInfrastructure (retryable). */

@@ -1,6 +1,10 @@
 import fs from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { dataprocRunnerOptionsSchema, type DataprocRunnerOptionsInput } from '../adapters/spark/dataproc-options';
+import {
+  dataprocServerlessOptionsSchema,
+  type DataprocServerlessOptionsInput,
+} from '../adapters/spark/dataproc-serverless-options';
 import { ConfigError, type GcpConfig } from './index';
 
 /** Options of the cluster file that come from environment variables instead (the file must not set them). */
@@ -11,7 +15,16 @@ const ENV_OWNED_DATAPROC_OPTIONS: readonly string[] = ['projectId', 'region', 'j
  * Unknown or env-owned top-level keys are refused, so a typo cannot silently fall back to a default.
  */
 export function readDataprocClusterConfig(file: string): Record<string, unknown> {
-  const where = `DATAPROC_CLUSTER_CONFIG (${file})`;
+  return readOptionsFile('DATAPROC_CLUSTER_CONFIG', file, Object.keys(dataprocRunnerOptionsSchema.shape), 'cluster');
+}
+
+/** Reads DATAPROC_BATCH_CONFIG into the batch part of the Serverless options, with the same rules. */
+export function readDataprocBatchConfig(file: string): Record<string, unknown> {
+  return readOptionsFile('DATAPROC_BATCH_CONFIG', file, Object.keys(dataprocServerlessOptionsSchema.shape), 'batch');
+}
+
+function readOptionsFile(variable: string, file: string, known: string[], what: string): Record<string, unknown> {
+  const where = `${variable} (${file})`;
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -27,10 +40,10 @@ export function readDataprocClusterConfig(file: string): Record<string, unknown>
   if (parsed === null || parsed === undefined) return {};
   if (typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new ConfigError([
-      `${where}: expected a mapping of cluster options, got ${Array.isArray(parsed) ? 'a list' : typeof parsed}`,
+      `${where}: expected a mapping of ${what} options, got ${Array.isArray(parsed) ? 'a list' : typeof parsed}`,
     ]);
   }
-  const allowed = Object.keys(dataprocRunnerOptionsSchema.shape).filter((k) => !ENV_OWNED_DATAPROC_OPTIONS.includes(k));
+  const allowed = known.filter((k) => !ENV_OWNED_DATAPROC_OPTIONS.includes(k));
   const issues: string[] = [];
   for (const key of Object.keys(parsed)) {
     if (ENV_OWNED_DATAPROC_OPTIONS.includes(key)) {
@@ -86,6 +99,45 @@ export function dataprocOptionsFrom(config: GcpConfig): DataprocRunnerOptionsInp
         const name =
           fromEnv[String(issue.path[0])] ??
           `DATAPROC_CLUSTER_CONFIG (${file ?? 'unset'}): ${issue.path.join('.') || '(root)'}`;
+        return `${name}: ${issue.message}`;
+      }),
+    );
+  }
+  return options;
+}
+
+/**
+ * The Serverless runner's options: project, region, jobs folder and endpoint from the environment (as for the
+ * cluster runner), the batch's shape from DATAPROC_BATCH_CONFIG, validated by the runner's own schema
+ * (adapters/spark/dataproc-serverless.ts). Throws ConfigError naming the variable or the file and the option's path.
+ */
+export function dataprocServerlessOptionsFrom(config: GcpConfig): DataprocServerlessOptionsInput {
+  if (!config.dataproc.jobsUri) {
+    throw new ConfigError([
+      'DATAPROC_JOBS_URI: required when PLATFORM=gcp (the gs:// folder holding daily_transform.py and jobs.zip)',
+    ]);
+  }
+  const file = config.dataproc.batchConfigFile;
+  const options = {
+    ...(file ? readDataprocBatchConfig(file) : {}),
+    projectId: config.gcp.projectId,
+    region: config.dataproc.region,
+    jobsUri: config.dataproc.jobsUri,
+    ...(config.dataproc.apiEndpoint ? { endpoint: grpcEndpoint(config.dataproc.apiEndpoint) } : {}),
+  };
+  const parsed = dataprocServerlessOptionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const fromEnv: Record<string, string> = {
+      projectId: 'GCP_PROJECT_ID',
+      region: config.env.DATAPROC_REGION ? 'DATAPROC_REGION' : 'GCP_REGION',
+      jobsUri: 'DATAPROC_JOBS_URI',
+      endpoint: 'DATAPROC_API_ENDPOINT',
+    };
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name =
+          fromEnv[String(issue.path[0])] ??
+          `DATAPROC_BATCH_CONFIG (${file ?? 'unset'}): ${issue.path.join('.') || '(root)'}`;
         return `${name}: ${issue.message}`;
       }),
     );

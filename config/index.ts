@@ -58,7 +58,17 @@ export interface GcpConfig extends CommonConfig {
     bigqueryEmulatorCompat: boolean;
   };
   /** The Dataproc SparkRunner; its options (and the cluster file) are built by `dataprocOptionsFrom` (dataproc.ts). */
-  dataproc: { region: string; jobsUri?: string; clusterConfigFile?: string; apiEndpoint?: string };
+  dataproc: {
+    region: string;
+    jobsUri?: string;
+    clusterConfigFile?: string;
+    apiEndpoint?: string;
+    /** DATAPROC_MODE: cluster, serverless, or auto (by the day's rows). */
+    mode: 'cluster' | 'serverless' | 'auto';
+    serverlessMaxRows: number;
+    /** DATAPROC_BATCH_CONFIG, resolved against the project root. */
+    batchConfigFile?: string;
+  };
   /** The Pub/Sub EventBus. */
   pubsub: { topic: string; apiEndpoint?: string };
   /** The Cloud Functions (functions/): alerts topic, quarantine bucket, the alert handler's dedupe and rate limit. */
@@ -190,6 +200,10 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
       clusterConfigFile:
         env.DATAPROC_CLUSTER_CONFIG === undefined ? undefined : path.resolve(PROJECT_ROOT, env.DATAPROC_CLUSTER_CONFIG),
       apiEndpoint: env.DATAPROC_API_ENDPOINT,
+      mode: env.DATAPROC_MODE,
+      serverlessMaxRows: env.DATAPROC_SERVERLESS_MAX_ROWS,
+      batchConfigFile:
+        env.DATAPROC_BATCH_CONFIG === undefined ? undefined : path.resolve(PROJECT_ROOT, env.DATAPROC_BATCH_CONFIG),
     },
     pubsub: { topic: env.PUBSUB_TOPIC, apiEndpoint: env.PUBSUB_API_ENDPOINT },
     functions: {

@@ -158,6 +158,21 @@ export const envSchema = z
      * root. @default unset: the adapter's defaults (2.2-debian12, n2-standard-4, 2 workers)
      */
     DATAPROC_CLUSTER_CONFIG: z.preprocess(emptyAsUndefined, z.string().optional()),
+    /**
+     * Which Dataproc runner runs the daily transform: `cluster` (an ephemeral cluster per run), `serverless` (a
+     * Dataproc Serverless batch per run) or `auto` (Serverless when the day's extracted rows are at most
+     * DATAPROC_SERVERLESS_MAX_ROWS, a cluster above). @default cluster
+     */
+    DATAPROC_MODE: z.enum(['cluster', 'serverless', 'auto']).default('cluster'),
+    /** `DATAPROC_MODE=auto`: the largest day (extracted rows, all tables) sent to Serverless. @default 2000000 */
+    DATAPROC_SERVERLESS_MAX_ROWS: z.coerce.number().int().min(0).default(2_000_000),
+    /**
+     * YAML or JSON file shaping the Serverless batches (runtimeVersion, properties, labels, serviceAccount,
+     * subnetworkUri, stagingBucket, ttlSeconds, batchIdPrefix…: the fields of adapters/spark/dataproc-serverless.ts
+     * other than project, region, jobs folder and endpoint), validated when the worker starts; relative to the project
+     * root. @default unset: runtime 2.2, AQE on, Dataproc's default executors
+     */
+    DATAPROC_BATCH_CONFIG: z.preprocess(emptyAsUndefined, z.string().optional()),
     /** Region of the Dataproc clusters and jobs. @default GCP_REGION */
     DATAPROC_REGION: z.preprocess(emptyAsUndefined, z.string().optional()),
     /**

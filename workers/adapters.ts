@@ -1,6 +1,6 @@
 import { PostgresStreamStore } from '../adapters/stream-store/postgres';
 import type { Config } from '../config';
-import { dataprocOptionsFrom } from '../config/dataproc';
+import { dataprocOptionsFrom, dataprocServerlessOptionsFrom } from '../config/dataproc';
 import { DuckDbWarehouse } from '../adapters/warehouse/duckdb';
 import { FsObjectStore } from '../adapters/object-store/fs';
 import { WebhookNotifier } from '../adapters/notifications/webhook';
@@ -13,6 +13,8 @@ import { SparkSubmitRunner } from '../adapters/spark/spark-submit';
 import type { Adapters, EventBus, ObjectStore, SparkRunner, Warehouse } from '../adapters/ports';
 import { BigQueryWarehouse } from '../adapters/warehouse/bigquery';
 import { DataprocSparkRunner } from '../adapters/spark/dataproc';
+import { ModeSelectingSparkRunner } from '../adapters/spark/dataproc-mode';
+import { DataprocServerlessRunner } from '../adapters/spark/dataproc-serverless';
 import { GcsObjectStore } from '../adapters/object-store/gcs';
 import { PubSubEventBus } from '../adapters/event-bus/pubsub';
 import { createRedisLock } from '../adapters/lock/redis';
@@ -47,9 +49,20 @@ export function buildWarehouse(config: Config): Warehouse {
   return new DuckDbWarehouse(config.warehouse.duckdbPath);
 }
 
-/** SparkRunner of the platform: spark-submit locally, an ephemeral Dataproc cluster per run on gcp. */
+/**
+ * SparkRunner of the platform: spark-submit locally; on gcp an ephemeral Dataproc cluster per run, a Serverless batch,
+ * or per day the cheaper of the two (DATAPROC_MODE).
+ */
 export function buildSparkRunner(config: Config): SparkRunner {
-  if (config.platform === 'gcp') return new DataprocSparkRunner(dataprocOptionsFrom(config));
+  if (config.platform === 'gcp') {
+    const { mode, serverlessMaxRows } = config.dataproc;
+    if (mode === 'cluster') return new DataprocSparkRunner(dataprocOptionsFrom(config));
+    if (mode === 'serverless') return new DataprocServerlessRunner(dataprocServerlessOptionsFrom(config));
+    return new ModeSelectingSparkRunner(mode, serverlessMaxRows, {
+      cluster: new DataprocSparkRunner(dataprocOptionsFrom(config)),
+      serverless: new DataprocServerlessRunner(dataprocServerlessOptionsFrom(config)),
+    });
+  }
   return new SparkSubmitRunner({
     master: config.spark.master,
     defaultProperties: {

@@ -11,6 +11,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { z } from 'zod';
+import type { SparkRunDetails } from '../adapters/ports';
 import type { ExtractActivities, ExtractTableResult } from '../activities/extract';
 import type { LoadActivities, LoadTableResult } from '../activities/load';
 import type { PublishActivities } from '../activities/publish';
@@ -76,6 +77,18 @@ export interface DailyRunSummary {
   stageMs: Partial<Record<DailyStage, number>>;
   /** Sum of activity execution times per stage, ms (the rest of the stage is orchestration). */
   activityMs: Partial<Record<DailyStage, number>>;
+  /** How Spark ran: runner and phase times (Dataproc cluster create/job/delete, Serverless pending/running). */
+  transformDetails?: SparkRunDetails;
+}
+
+/** `dataproc-cluster: clusterCreate 92.0 s, job 41.3 s, clusterDelete 38.1 s` for the stage table's note. */
+export function describeSparkRun(details: SparkRunDetails | undefined): string {
+  if (!details) return '';
+  const phases = Object.entries(details.phasesMs)
+    .map(([phase, ms]) => `${phase} ${(ms / 1000).toFixed(1)} s`)
+    .join(', ');
+  const dcu = details.usage?.milliDcuSeconds;
+  return `${details.runner}: ${phases}${dcu === undefined ? '' : `, ${(dcu / 3_600_000).toFixed(3)} DCU-h`}`;
 }
 
 const { extractTable } = proxyActivities<ExtractActivities>(extractActivity);
@@ -159,6 +172,8 @@ export async function userAnalyticsDaily(raw: UserAnalyticsDailyInput): Promise<
   const activityMs: Partial<Record<DailyStage, number>> = {};
   const extracted: Record<string, number> = {};
   const loaded: Record<string, number> = {};
+  // Known once the transform succeeded; recorded in pipeline_runs whatever happens after it.
+  let transformDetails: SparkRunDetails | undefined;
   const base = { workflowId: info.workflowId, runId: info.runId, logicalDate: date, startedAt };
 
   try {
@@ -179,7 +194,7 @@ export async function userAnalyticsDaily(raw: UserAnalyticsDailyInput): Promise<
     try {
       transform = await runDailyTransform.executeWithOptions(
         { ...sparkActivity, summary: `Spark daily_transform ${date}` },
-        [{ date, runKey }],
+        [{ date, runKey, inputRows: Object.values(extracted).reduce((a, b) => a + b, 0) }],
       );
     } finally {
       await CancellationScope.nonCancellable(() =>
@@ -187,10 +202,12 @@ export async function userAnalyticsDaily(raw: UserAnalyticsDailyInput): Promise<
       );
     }
     activityMs.transform = transform.durationMs;
+    transformDetails = transform.details;
     const tables = Object.keys(transform.tables).sort();
+    const sparkRun = describeSparkRun(transform.details);
     progress.finish(
       'transform',
-      `${tables.length} tables, ${Object.values(transform.tables).reduce((a, b) => a + b, 0)} rows`,
+      `${tables.length} tables, ${Object.values(transform.tables).reduce((a, b) => a + b, 0)} rows${sparkRun ? ` · ${sparkRun}` : ''}`,
     );
 
     // 3. Load: promote each table's staged output into processed/<table>/dt=<date>, then into the warehouse.
@@ -276,7 +293,15 @@ export async function userAnalyticsDaily(raw: UserAnalyticsDailyInput): Promise<
     }
     progress.finish('publish', `${Object.keys(published.tables).length} reporting tables`);
 
-    const summary: DailyRunSummary = { ...base, extracted, loaded, quality, stageMs: progress.durations(), activityMs };
+    const summary: DailyRunSummary = {
+      ...base,
+      extracted,
+      loaded,
+      quality,
+      stageMs: progress.durations(),
+      activityMs,
+      ...(transformDetails ? { transformDetails } : {}),
+    };
     await recordPipelineRun({ ...base, pipeline: DAILY_PIPELINE, status: 'succeeded', summary });
     upsertSearchAttributes([{ key: LogicalDate, value: date }]);
     return summary;
@@ -296,6 +321,7 @@ export async function userAnalyticsDaily(raw: UserAnalyticsDailyInput): Promise<
         quality: { passed: 0, warned: [], failed: [] },
         stageMs: progress.durations(),
         activityMs,
+        ...(transformDetails ? { transformDetails } : {}),
       };
       await recordPipelineRun({
         ...base,

@@ -7,7 +7,7 @@ const labelKey = z
   .string()
   .regex(/^[a-z][a-z0-9_-]{0,62}$/, 'label keys: lowercase letter first, then [a-z0-9_-], ≤ 63');
 const labelValue = z.string().regex(/^[a-z0-9_-]{0,63}$/, 'label values: [a-z0-9_-], ≤ 63');
-const labels = z
+export const labels = z
   .record(labelKey, labelValue)
   .refine((l) => Object.keys(l).length <= 60, 'at most 60 labels (the runner adds its own)');
 
@@ -23,7 +23,9 @@ const machineType = z
     return !custom || Number(custom[2]) % 256 === 0;
   }, 'custom machine memory must be a multiple of 256 MB');
 
-const bucketName = z.string().regex(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/, 'a GCS bucket name (no gs:// prefix)');
+export const bucketName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/, 'a GCS bucket name (no gs:// prefix)');
 const nodeGroup = (defaultType: string) =>
   z.object({
     machineType: machineType.default(defaultType),
@@ -148,7 +150,7 @@ export function clusterNameFor(prefix: string, runId: string): string {
 }
 
 /** Request ids: ≤ 40 characters of [a-zA-Z0-9_-]; the same inputs always give the same id. */
-export function requestIdFor(kind: 'create' | 'submit' | 'delete' | 'cancel', ...parts: string[]): string {
+export function requestIdFor(kind: 'create' | 'submit' | 'delete' | 'cancel' | 'batch', ...parts: string[]): string {
   return `${kind}-${digest(kind, ...parts).slice(0, 40 - kind.length - 1)}`;
 }
 

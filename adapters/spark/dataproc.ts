@@ -79,7 +79,9 @@ export class DataprocSparkRunner implements SparkRunner {
     const progress = options.onProgress ?? (() => undefined);
     const started = Date.now();
     const clusterName = this.clusterName(job.runId);
-    let result: SparkRunResult | undefined;
+    // Wall time of each phase: what the stage table and pipeline_runs.transform_details show.
+    const phasesMs = { clusterCreate: 0, job: 0, clusterDelete: 0 };
+    let done: { jobId: string; driverOutput: string } | undefined;
     let failure: Error | undefined;
     try {
       const found = await this.findJob(job);
@@ -89,31 +91,47 @@ export class DataprocSparkRunner implements SparkRunner {
         progress(`job ${existing.reference?.jobId}: DONE in an earlier attempt`);
       } else {
         if (!existing) {
+          const createStarted = Date.now();
           await this.ensureCluster(job.runId, progress, signal);
-          existing = await this.submit(job, clusterName, generation);
+          phasesMs.clusterCreate = Date.now() - createStarted;
+          progress(`cluster ${clusterName}: RUNNING after ${phasesMs.clusterCreate} ms`);
         }
-        existing = await this.waitForJob(existing, progress, signal);
+        const jobStarted = Date.now();
+        try {
+          if (!existing) existing = await this.submit(job, clusterName, generation);
+          existing = await this.waitForJob(existing, progress, signal);
+        } finally {
+          phasesMs.job = Date.now() - jobStarted;
+        }
       }
-      const jobId = existing.reference?.jobId ?? jobIdFor(job.name, job.runId, generation);
-      result = {
-        output: `Dataproc job ${jobId} DONE on ${clusterName}; driver output: ${existing.driverOutputResourceUri ?? '(none)'}`,
-        durationMs: Date.now() - started,
-        jobId,
+      done = {
+        jobId: existing.reference?.jobId ?? jobIdFor(job.name, job.runId, generation),
+        driverOutput: existing.driverOutputResourceUri ?? '(none)',
       };
     } catch (error) {
       failure = signal?.aborted ? abortReason(signal) : error instanceof Error ? error : new Error(String(error));
     }
 
+    const deleteStarted = Date.now();
     try {
       await this.deleteCluster(job.runId, progress);
+      phasesMs.clusterDelete = Date.now() - deleteStarted;
     } catch (cleanupError) {
       // A failed run keeps its own error (the cleanup activity will retry the delete); a successful one fails
       // retryably, and the next attempt finds the job DONE and only deletes the cluster.
       if (failure === undefined) throw cleanupError;
       if (failure instanceof PlatformError) failure.details.cleanupError = String(cleanupError);
     }
-    if (failure !== undefined) throw failure;
-    return result!;
+    if (failure !== undefined) {
+      if (failure instanceof PlatformError) failure.details.phasesMs = { ...phasesMs };
+      throw failure;
+    }
+    return {
+      output: `Dataproc job ${done!.jobId} DONE on ${clusterName}; driver output: ${done!.driverOutput}`,
+      durationMs: Date.now() - started,
+      jobId: done!.jobId,
+      details: { runner: 'dataproc-cluster', phasesMs, resource: clusterName },
+    };
   }
 
   /** Deletes the run's cluster and waits until it is gone; idempotent (a missing cluster is success). */

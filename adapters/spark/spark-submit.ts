@@ -174,7 +174,8 @@ export class SparkSubmitRunner implements SparkRunner {
           { details: { runId: job.runId, exitCode: exit.code, signal: exit.signal, driverLogTail: log } },
         );
       }
-      return { output: stdoutTail.text(), durationMs: Date.now() - started };
+      const durationMs = Date.now() - started;
+      return { output: stdoutTail.text(), durationMs, details: { runner: 'local', phasesMs: { job: durationMs } } };
     } finally {
       await fs.promises.rm(workDir, { recursive: true, force: true });
     }

@@ -809,6 +809,7 @@ CREATE TABLE IF NOT EXISTS pipeline_runs (
   rows_extracted BIGINT,
   rows_loaded BIGINT,
   row_counts JSON,
+  transform_details JSON,
   error_type VARCHAR,
   error_message VARCHAR,
   PRIMARY KEY (workflow_id, run_id)
@@ -829,6 +830,7 @@ COMMENT ON COLUMN pipeline_runs.publish_ms IS 'Wall time of the publish stage.';
 COMMENT ON COLUMN pipeline_runs.rows_extracted IS 'Rows read from the source, all tables.';
 COMMENT ON COLUMN pipeline_runs.rows_loaded IS 'Rows written to the warehouse, all tables.';
 COMMENT ON COLUMN pipeline_runs.row_counts IS 'Per table: {"<table>": {"extracted": n, "loaded": n}}.';
+COMMENT ON COLUMN pipeline_runs.transform_details IS 'How Spark ran: {"runner": "local|dataproc-cluster|dataproc-serverless", "phasesMs": {...}, "usage"?, "reason"?, "resource"?}; clusterCreate/job/clusterDelete ms on a cluster, pending/running ms for a batch. NULL outside the daily pipeline.';
 COMMENT ON COLUMN pipeline_runs.error_type IS 'Typed failure (ErrorType) when status = failed.';
 COMMENT ON COLUMN pipeline_runs.error_message IS 'Failure message, truncated; no payload data.';
 

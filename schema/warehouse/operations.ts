@@ -122,6 +122,11 @@ export const pipelineRuns: Table = {
     nullable('rows_extracted', 'INT64', 'Rows read from the source, all tables.'),
     nullable('rows_loaded', 'INT64', 'Rows written to the warehouse, all tables.'),
     nullable('row_counts', 'JSON', 'Per table: {"<table>": {"extracted": n, "loaded": n}}.'),
+    nullable(
+      'transform_details',
+      'JSON',
+      'How Spark ran: {"runner": "local|dataproc-cluster|dataproc-serverless", "phasesMs": {...}, "usage"?, "reason"?, "resource"?}; clusterCreate/job/clusterDelete ms on a cluster, pending/running ms for a batch. NULL outside the daily pipeline.',
+    ),
     nullable('error_type', 'STRING', 'Typed failure (ErrorType) when status = failed.'),
     nullable('error_message', 'STRING', 'Failure message, truncated; no payload data.'),
   ],

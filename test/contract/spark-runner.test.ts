@@ -1,12 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ClusterControllerClient, JobControllerClient } from '@google-cloud/dataproc';
+import { BatchControllerClient, ClusterControllerClient, JobControllerClient, protos } from '@google-cloud/dataproc';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorType, PlatformError } from '../../adapters/errors';
 import { clusterNameFor, dataprocRunnerOptionsSchema, requestIdFor } from '../../adapters/spark/dataproc-options';
 import { DataprocSparkRunner } from '../../adapters/spark/dataproc';
+import { ModeSelectingSparkRunner } from '../../adapters/spark/dataproc-mode';
+import { DataprocServerlessRunner } from '../../adapters/spark/dataproc-serverless';
 import { detectJava17Home, SparkSubmitRunner } from '../../adapters/spark/spark-submit';
 import type { SparkJob, SparkRunner } from '../../adapters/ports';
 import { startFakeDataproc, type RunningFakeDataproc } from '../fakes/dataproc';
@@ -18,6 +20,8 @@ import { startFakeDataproc, type RunningFakeDataproc } from '../fakes/dataproc';
 interface Capabilities {
   /** The job's Python actually runs (the Dataproc fake completes or fails jobs without executing anything). */
   executesCode: boolean;
+  /** What `SparkRunResult.details.runner` says, with the phases it reports. */
+  runner: { name: string; phases: string[] };
 }
 
 interface Harness {
@@ -91,7 +95,7 @@ async function localHarness(): Promise<Harness> {
     properties: { 'spark.sql.shuffle.partitions': '2' },
   });
   return {
-    capabilities: { executesCode: true },
+    capabilities: { executesCode: true, runner: { name: 'local', phases: ['job'] } },
     runner,
     succeeding: (runId) => ({
       job: job(runId, [input, path.join(dir, 'ok'), LOGICAL_DATE]),
@@ -150,7 +154,10 @@ function dataprocHarness(fake: RunningFakeDataproc): Harness {
     args: ['gs://hire10x-raw/words.txt', 'gs://hire10x-processed', LOGICAL_DATE],
   });
   return {
-    capabilities: { executesCode: false },
+    capabilities: {
+      executesCode: false,
+      runner: { name: 'dataproc-cluster', phases: ['clusterCreate', 'job', 'clusterDelete'] },
+    },
     runner,
     succeeding: (runId) => ({ job: job(runId), output: /Dataproc job word_count-[0-9a-f]{16}-0 DONE .*driveroutput/ }),
     failing: (runId) => {
@@ -174,6 +181,65 @@ function dataprocHarness(fake: RunningFakeDataproc): Harness {
   };
 }
 
+// --- Dataproc Serverless through the fake -----------------------------------------------------------------------
+
+function serverlessRunner(
+  fake: RunningFakeDataproc,
+  extra: { transportRetries?: boolean } = {},
+): DataprocServerlessRunner {
+  return new DataprocServerlessRunner({
+    projectId: 'hire10x-test',
+    region: 'europe-west1',
+    jobsUri: 'gs://hire10x-jobs/jobs/',
+    runtimeVersion: '2.2',
+    properties: { 'spark.executor.instances': '2', 'spark.sql.adaptive.enabled': 'true' },
+    labels: { env: 'test' },
+    endpoint: { host: 'localhost', port: fake.port, insecure: true },
+    ...FAST_POLLS,
+    ...extra,
+  });
+}
+
+/** The fake's batches of one run (every generation), by the run's batch-id stem. */
+function batchesOf(fake: RunningFakeDataproc, runner: DataprocServerlessRunner, runId: string) {
+  const stem = runner.batchId(runId).replace(/-0$/, '-');
+  return [...fake.state.batches.values()].filter((b) => (b.name ?? '').split('/').pop()!.startsWith(stem));
+}
+
+function serverlessHarness(fake: RunningFakeDataproc): Harness {
+  const runner = serverlessRunner(fake);
+  const job = (runId: string): SparkJob => ({
+    runId,
+    name: 'word_count',
+    mainPythonFile: 'smoke/word_count.py',
+    args: ['gs://hire10x-raw/words.txt', 'gs://hire10x-processed', LOGICAL_DATE],
+  });
+  return {
+    capabilities: { executesCode: false, runner: { name: 'dataproc-serverless', phases: ['pending', 'running'] } },
+    runner,
+    succeeding: (runId) => ({
+      job: job(runId),
+      output: /Dataproc batch hire10x-[0-9a-f]{16}-0 SUCCEEDED; output: gs:/,
+    }),
+    failing: (runId) => {
+      fake.inject({ kind: 'jobError', message: 'ValueError: input has no rows for 2026-01-02' });
+      return { job: job(runId), driverMessage: /ValueError: input has no rows for 2026-01-02/ };
+    },
+    abortable: (runId) => {
+      fake.inject({ kind: 'jobHangs' });
+      return { job: job(runId), abortAfter: /: RUNNING/ };
+    },
+    beforeAbort: () => undefined,
+    afterAbort: (aborted) => {
+      expect(batchesOf(fake, runner, aborted.runId).map((b) => b.state)).toEqual(['CANCELLED']);
+      expect(fake.state.calls.some((c) => c.method === 'CancelOperation')).toBe(true);
+    },
+    // A batch costs while it has not ended; ended ones are records (cleanup deletes them).
+    leftovers: () => fake.activeBatches().map((n) => `batch ${n}`),
+    close: () => runner.close(),
+  };
+}
+
 // --- the contract ----------------------------------------------------------------------------------------------
 
 let fake: RunningFakeDataproc;
@@ -187,6 +253,7 @@ afterAll(async () => {
 const implementations: [string, () => Promise<Harness>][] = [
   ['spark-submit (local)', localHarness],
   ['Dataproc (gRPC fake)', () => Promise.resolve(dataprocHarness(fake))],
+  ['Dataproc Serverless (gRPC fake)', () => Promise.resolve(serverlessHarness(fake))],
 ];
 
 describe.each(implementations)('SparkRunner contract: %s', (_name, makeHarness) => {
@@ -206,6 +273,8 @@ describe.each(implementations)('SparkRunner contract: %s', (_name, makeHarness) 
     const result = await h.runner.run(job, { onProgress: (l) => lines.push(l) });
     expect(result.output).toMatch(output);
     expect(result.durationMs).toBeGreaterThanOrEqual(0);
+    expect(result.details?.runner).toBe(h.capabilities.runner.name);
+    expect(Object.keys(result.details?.phasesMs ?? {})).toEqual(h.capabilities.runner.phases);
     expect(lines.length).toBeGreaterThan(0);
     if (h.capabilities.executesCode) {
       const partition = path.join(job.args[1]!, 'word_counts', `dt=${LOGICAL_DATE}`);
@@ -385,6 +454,22 @@ describe('DataprocSparkRunner against the fake', () => {
     expect(createdFor(j)).toHaveLength(1);
   });
 
+  it('reports cluster create, job and delete times, and none for a job already DONE', async () => {
+    const j = job();
+    const first = await runner.run(j);
+    expect(first.details).toMatchObject({ runner: 'dataproc-cluster', resource: runner.clusterName(j.runId) });
+    const phases = first.details!.phasesMs;
+    expect(Object.keys(phases)).toEqual(['clusterCreate', 'job', 'clusterDelete']);
+    // The fake takes operationDelayMs (60) per cluster operation and pending + running (30 + 150) per job.
+    expect(phases.clusterCreate).toBeGreaterThanOrEqual(60);
+    expect(phases.job).toBeGreaterThanOrEqual(180);
+    expect(phases.clusterDelete).toBeGreaterThanOrEqual(60);
+    // A retried attempt that finds the job DONE creates nothing and reports no create or job time.
+    const again = await runner.run(j);
+    expect(again.details?.phasesMs).toMatchObject({ clusterCreate: 0, job: 0 });
+    expect(createdFor(j)).toHaveLength(1);
+  });
+
   it('sends the configured cluster shape', async () => {
     const j = job();
     await runner.run(j);
@@ -491,5 +576,282 @@ describe('Dataproc naming and options', () => {
 
   it('finds a Java 17 home', () => {
     expect(detectJava17Home()).toMatch(/17/);
+  });
+});
+
+// --- Dataproc Serverless specifics: one batch per run, failures, cleanup ------------------------------------------
+
+describe('DataprocServerlessRunner against the fake', () => {
+  let runner: DataprocServerlessRunner;
+  let noRetries: DataprocServerlessRunner;
+  let seq = 0;
+  const job = (): SparkJob => ({
+    runId: `serverless-${process.pid}-${++seq}`,
+    name: 'word_count',
+    mainPythonFile: 'smoke/word_count.py',
+    args: ['gs://hire10x-raw/words.txt'],
+    properties: { 'spark.sql.shuffle.partitions': '8' },
+  });
+  const created = (j: SparkJob) =>
+    fake.state.createdBatches.filter((n) =>
+      n.split('/').pop()!.startsWith(runner.batchId(j.runId).replace(/-0$/, '-')),
+    );
+  const creates = () => fake.state.calls.filter((c) => c.method === 'CreateBatch').length;
+  const failureOf = (promise: Promise<unknown>) =>
+    promise.then(
+      () => undefined,
+      (e: unknown) => e as PlatformError,
+    );
+
+  beforeAll(() => {
+    runner = serverlessRunner(fake);
+    noRetries = serverlessRunner(fake, { transportRetries: false });
+  });
+  afterAll(async () => {
+    await runner?.close();
+    await noRetries?.close();
+  });
+
+  it('runs one batch and reports its pending and running time and its usage', async () => {
+    const j = job();
+    const result = await runner.run(j);
+    expect(result.jobId).toBe(runner.batchId(j.runId, 0));
+    expect(result.details).toMatchObject({ runner: 'dataproc-serverless', resource: result.jobId });
+    expect(Object.keys(result.details!.phasesMs)).toEqual(['pending', 'running']);
+    // The fake keeps a batch PENDING for jobPendingMs (30) and RUNNING for jobRunningMs (150).
+    expect(result.details!.phasesMs.pending).toBeGreaterThanOrEqual(20);
+    expect(result.details!.phasesMs.running).toBeGreaterThanOrEqual(140);
+    expect(result.details!.usage?.milliDcuSeconds).toBeGreaterThan(0);
+    expect(created(j)).toHaveLength(1);
+    expect(fake.state.batches.get(created(j)[0]!)?.state).toBe('SUCCEEDED');
+  });
+
+  it('a retry after UNAVAILABLE on create launches exactly one batch', async () => {
+    const j = job();
+    fake.inject({ kind: 'rpcError', method: 'CreateBatch', code: 14 });
+    expect(await failureOf(noRetries.run(j))).toMatchObject({
+      type: ErrorType.TransientInfrastructure,
+      nonRetryable: false,
+    });
+    expect(created(j)).toHaveLength(0);
+    expect((await noRetries.run(j)).jobId).toMatch(/-0$/);
+    expect(created(j)).toHaveLength(1);
+  });
+
+  it('a retry after a lost create response finds the batch instead of launching a second', async () => {
+    const j = job();
+    // The batch is created, the response lost: the attempt fails as Temporal would see it.
+    fake.inject({ kind: 'rpcError', method: 'CreateBatch', code: 14, when: 'after' });
+    expect(await failureOf(noRetries.run(j))).toMatchObject({ type: ErrorType.TransientInfrastructure });
+    expect(created(j)).toHaveLength(1);
+    const before = creates();
+    const retried = await noRetries.run(j);
+    expect(retried.jobId).toMatch(/-0$/);
+    expect(creates()).toBe(before); // it found the running batch and waited for it
+    expect(created(j)).toHaveLength(1);
+  });
+
+  it('a retry after the batch SUCCEEDED returns it without running anything', async () => {
+    const j = job();
+    const first = await runner.run(j);
+    const before = creates();
+    const lines: string[] = [];
+    const second = await runner.run(j, { onProgress: (l) => lines.push(l) });
+    expect(second.jobId).toBe(first.jobId);
+    expect(creates()).toBe(before);
+    expect(lines).toContain(`batch ${first.jobId}: SUCCEEDED in an earlier attempt`);
+  });
+
+  it('two concurrent attempts of one run share one batch', async () => {
+    const j = job();
+    const [a, b] = await Promise.all([runner.run(j), runner.run(j)]);
+    expect(a.jobId).toBe(b.jobId);
+    expect(created(j)).toHaveLength(1);
+  });
+
+  it('lost executors or missing capacity fail retryably, and the retry launches the next generation', async () => {
+    const j = job();
+    fake.inject({ kind: 'jobPreempted' });
+    const first = await failureOf(runner.run(j));
+    expect(first).toMatchObject({ type: ErrorType.TransientInfrastructure, nonRetryable: false });
+    expect(first?.message).toMatch(/batch hire10x-[0-9a-f]{16}-0 failed \(infrastructure\): .*ExecutorLostFailure/);
+    fake.inject({ kind: 'batchCapacityFailure' });
+    const second = await failureOf(runner.run(j));
+    expect(second).toMatchObject({ type: ErrorType.TransientInfrastructure, nonRetryable: false });
+    expect(second?.message).toMatch(/-1 failed \(infrastructure\): Insufficient 'CPUS_ALL_REGIONS' quota/);
+    const third = await runner.run(j);
+    expect(third.jobId).toMatch(/-2$/);
+    expect(created(j)).toHaveLength(3);
+  });
+
+  it("the job's own failure is non-retryable and carries the driver's message", async () => {
+    const j = job();
+    fake.inject({ kind: 'jobError', message: 'AnalysisException: [UNRESOLVED_COLUMN] user_idd' });
+    const error = await failureOf(runner.run(j));
+    expect(error).toMatchObject({ type: ErrorType.SparkJobFailed, nonRetryable: true });
+    expect(error?.message).toMatch(/UNRESOLVED_COLUMN\] user_idd/);
+    expect(error?.details).toMatchObject({ batchId: runner.batchId(j.runId, 0) });
+  });
+
+  it('a refused batch (bad runtime version) is non-retryable; quota at create is retryable', async () => {
+    fake.inject({ kind: 'rpcError', method: 'CreateBatch', code: 3, message: 'Unsupported runtime version 9.9' });
+    expect(await failureOf(noRetries.run(job()))).toMatchObject({
+      type: ErrorType.InvalidInput,
+      nonRetryable: true,
+    });
+    fake.inject({ kind: 'rpcError', method: 'CreateBatch', code: 8, message: "Insufficient 'DISKS_TOTAL_GB' quota" });
+    expect(await failureOf(noRetries.run(job()))).toMatchObject({
+      type: ErrorType.TransientInfrastructure,
+      nonRetryable: false,
+    });
+  });
+
+  it('cleanup cancels a batch still running (a worker died mid-run) and deletes every generation', async () => {
+    const j = job();
+    fake.inject({ kind: 'jobPreempted' });
+    await failureOf(runner.run(j)); // generation 0 FAILED
+    fake.inject({ kind: 'jobHangs' });
+    const orphan = failureOf(runner.run(j)); // generation 1 never ends by itself
+    while (!batchesOf(fake, runner, j.runId).some((b) => b.state === 'RUNNING'))
+      await new Promise((r) => setTimeout(r, 20));
+    await runner.cleanup(j.runId);
+    expect(batchesOf(fake, runner, j.runId)).toEqual([]);
+    expect(fake.activeBatches()).toEqual([]);
+    // The attempt that was waiting sees its batch cancelled from outside.
+    const orphaned = await orphan;
+    expect(orphaned).toMatchObject({ type: ErrorType.SparkJobFailed });
+    expect(orphaned?.message).toMatch(/cancelled outside this run/);
+    await expect(runner.cleanup(j.runId)).resolves.toBeUndefined();
+  });
+
+  it('sends the configured batch: runtime, merged properties, labels, the jobs zip, a ttl', async () => {
+    const j = job();
+    await runner.run(j);
+    const request = fake.state.calls.find(
+      (c) => c.method === 'CreateBatch' && (c.request as { batchId?: string }).batchId === runner.batchId(j.runId),
+    )?.request as { parent: string; requestId: string; batch: Record<string, unknown> };
+    expect(request.parent).toBe('projects/hire10x-test/locations/europe-west1');
+    expect(request.requestId).toMatch(/^batch-[0-9a-f]+$/);
+    expect(request.batch).toMatchObject({
+      pysparkBatch: {
+        mainPythonFileUri: 'gs://hire10x-jobs/jobs/smoke/word_count.py',
+        args: ['gs://hire10x-raw/words.txt'],
+        pythonFileUris: ['gs://hire10x-jobs/jobs/jobs.zip'],
+      },
+      runtimeConfig: {
+        version: '2.2',
+        properties: {
+          'spark.executor.instances': '2',
+          'spark.sql.adaptive.enabled': 'true',
+          'spark.sql.shuffle.partitions': '8',
+        },
+      },
+      labels: { env: 'test', 'managed-by': 'hire10x-analytics', 'hire10x-job': 'word_count' },
+      environmentConfig: { executionConfig: { ttl: { seconds: '14400' } } },
+    });
+  });
+
+  it('refuses bad options', () => {
+    const base = { projectId: 'hire10x-prod', region: 'europe-west1', jobsUri: 'gs://hire10x-jobs/jobs' };
+    expect(() => new DataprocServerlessRunner({ ...base, runtimeVersion: 'latest' })).toThrow(/runtime version/);
+    expect(() => new DataprocServerlessRunner({ ...base, properties: { 'executor.cores': '4' } })).toThrow(
+      /Invalid key in record[\s\S]*properties/,
+    );
+    expect(() => new DataprocServerlessRunner({ ...base, batchIdPrefix: 'Hire10x' })).toThrow(PlatformError);
+  });
+});
+
+describe('DATAPROC_MODE=auto against the fake', () => {
+  it('a small day runs as a batch, a large one on a cluster, each attempt finding its own', async () => {
+    const cluster = dataprocRunner(fake);
+    const serverless = serverlessRunner(fake);
+    const auto = new ModeSelectingSparkRunner('auto', 1_000_000, { cluster, serverless });
+    try {
+      const small: SparkJob = {
+        runId: `auto-small-${process.pid}`,
+        name: 'word_count',
+        mainPythonFile: 'w.py',
+        args: [],
+        inputRows: 35_000,
+      };
+      const large: SparkJob = { ...small, runId: `auto-large-${process.pid}`, inputRows: 1_200_000 };
+      const a = await auto.run(small);
+      expect(a.details).toMatchObject({ runner: 'dataproc-serverless', reason: 'auto: 35000 rows ≤ 1000000' });
+      expect(batchesOf(fake, serverless, small.runId)).toHaveLength(1);
+      expect(fake.state.createdClusters.filter((c) => c.clusterName === cluster.clusterName(small.runId))).toEqual([]);
+      const b = await auto.run(large);
+      expect(b.details).toMatchObject({ runner: 'dataproc-cluster', reason: 'auto: 1200000 rows > 1000000' });
+      expect(batchesOf(fake, serverless, large.runId)).toEqual([]);
+      expect(fake.state.createdClusters.filter((c) => c.clusterName === cluster.clusterName(large.runId))).toHaveLength(
+        1,
+      );
+      // cleanup looks in both places; the small day's batch record goes, nothing else was left.
+      await auto.cleanup(small.runId);
+      await auto.cleanup(large.runId);
+      expect(batchesOf(fake, serverless, small.runId)).toEqual([]);
+      expect(fake.clusterNames()).toEqual([]);
+    } finally {
+      await auto.close();
+    }
+  });
+});
+
+describe('the Dataproc fake: batches', () => {
+  it('serves the real BatchController client: create (LRO), get, list, delete, cancel through the operation', async () => {
+    const batches = new BatchControllerClient({
+      apiEndpoint: 'localhost',
+      port: fake.port,
+      sslCreds: grpc.credentials.createInsecure(),
+    });
+    const parent = batches.locationPath('hire10x-test', 'us-central1');
+    try {
+      const [operation] = await batches.createBatch({
+        parent,
+        batchId: 'fake-listed-1',
+        requestId: 'fake-listed-1',
+        batch: { labels: { team: 'data' }, pysparkBatch: { mainPythonFileUri: 'gs://b/main.py' } },
+      });
+      const [again] = await batches.createBatch({
+        parent,
+        batchId: 'fake-listed-1',
+        requestId: 'fake-listed-1',
+        batch: { pysparkBatch: { mainPythonFileUri: 'gs://b/main.py' } },
+      });
+      expect(again.name).toBe(operation.name);
+      await expect(
+        batches.createBatch({
+          parent,
+          batchId: 'fake-listed-1',
+          batch: { pysparkBatch: { mainPythonFileUri: 'gs://b/main.py' } },
+        }),
+      ).rejects.toMatchObject({ code: grpc.status.ALREADY_EXISTS });
+      await expect(
+        batches.deleteBatch({ name: batches.batchPath('hire10x-test', 'us-central1', 'fake-listed-1') }),
+      ).rejects.toMatchObject({ code: grpc.status.FAILED_PRECONDITION });
+      const [done] = await operation.promise();
+      // The LRO's response is decoded by protobufjs (enum numbers), GetBatch's by gRPC (enum names).
+      expect(protos.google.cloud.dataproc.v1.Batch.State[done.state as number]).toBe('SUCCEEDED');
+      const [listed] = await batches.listBatches({ parent, filter: 'labels.team = data' });
+      expect(listed.map((b) => b.name)).toEqual([batches.batchPath('hire10x-test', 'us-central1', 'fake-listed-1')]);
+      await batches.deleteBatch({ name: listed[0]!.name! });
+      await expect(batches.getBatch({ name: listed[0]!.name! })).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+
+      fake.inject({ kind: 'jobHangs' });
+      const [hanging] = await batches.createBatch({
+        parent,
+        batchId: 'fake-hangs-1',
+        batch: { pysparkBatch: { mainPythonFileUri: 'gs://b/main.py' } },
+      });
+      await batches.cancelOperation({ name: hanging.name! } as unknown as Parameters<
+        BatchControllerClient['cancelOperation']
+      >[0]);
+      await expect(hanging.promise()).rejects.toMatchObject({ code: grpc.status.CANCELLED });
+      const [cancelled] = await batches.getBatch({
+        name: batches.batchPath('hire10x-test', 'us-central1', 'fake-hangs-1'),
+      });
+      expect(cancelled.state).toBe('CANCELLED');
+    } finally {
+      await batches.close();
+    }
   });
 });

@@ -4,7 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataprocSparkRunner } from '../../adapters/spark/dataproc';
 import type { Adapters } from '../../adapters/ports';
 import { startDaily } from '../../cli/run-daily';
-import { buildAdapters } from '../../workers/adapters';
+import { buildAdapters, buildSparkRunner } from '../../workers/adapters';
+import type { SparkRunner } from '../../adapters/ports';
+import { userAnalytics } from '../../schema/warehouse';
+import { stagesQuery } from '../../workflows/queries';
+import type { DailyRunSummary } from '../../workflows/user-analytics-daily';
 import { startFakeDataproc, type RunningFakeDataproc } from '../fakes/dataproc';
 import { seedDay, type SeededDay } from '../helpers/seeded-day';
 import { createTestWorkerEnv, type TestWorkerEnv } from '../helpers/temporal';
@@ -13,7 +17,9 @@ import { createTestWorkerEnv, type TestWorkerEnv } from '../helpers/temporal';
  * userAnalyticsDaily with the Dataproc SparkRunner (the real client library against the in-repo gRPC fake) on the
  * test platform: cancelling the workflow while the Spark job runs must end the run cancelled, run the workflow's
  * cleanup activity, and leave no cluster behind. The stores stay local (extract and load are not the point; the fake
- * runs no code, so the workflow never gets past the transform).
+ * runs no code, so the workflow never gets past the transform). A second fake executes what it is sent with the
+ * local spark-submit (the same daily_transform.py, on the local lake), so a whole day runs through Dataproc and its
+ * stage table and pipeline_runs row show the cluster's create, job and delete times.
  */
 const DAY = '2026-11-26';
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -176,4 +182,94 @@ describe('userAnalyticsDaily on Dataproc: cancellation', () => {
       expect(fake.clusterNames()).toEqual([]);
     },
   );
+});
+
+describe('userAnalyticsDaily on Dataproc: phase times', () => {
+  let executing: RunningFakeDataproc;
+  let local: SparkRunner;
+  let clusterRunner: DataprocSparkRunner;
+  let phaseAdapters: Adapters;
+
+  beforeAll(async () => {
+    local = buildSparkRunner(seeded.config);
+    const jobsUri = 'gs://hire10x-jobs/jobs';
+    executing = await startFakeDataproc({
+      operationDelayMs: 400,
+      jobPendingMs: 50,
+      // The job's own code: the PySpark file the fake was sent, run by spark-submit on the local lake.
+      execute: async (workload, signal) => {
+        if (!workload.mainPythonFileUri.startsWith(`${jobsUri}/`))
+          throw new Error(`unexpected ${workload.mainPythonFileUri}`);
+        await local.run(
+          {
+            runId: `fake-dataproc/${workload.id}`,
+            name: 'daily_transform',
+            mainPythonFile: workload.mainPythonFileUri.slice(jobsUri.length + 1),
+            args: workload.args,
+            properties: workload.properties,
+          },
+          { signal },
+        );
+      },
+    });
+    clusterRunner = new DataprocSparkRunner({
+      projectId: 'hire10x-test',
+      region: 'europe-west1',
+      jobsUri,
+      endpoint: { host: 'localhost', port: executing.port, insecure: true },
+      pollInitialMs: 50,
+      pollMaxMs: 500,
+    });
+    phaseAdapters = { ...adapters, spark: clusterRunner };
+  });
+
+  afterAll(async () => {
+    await clusterRunner?.close();
+    await local?.close();
+    await executing?.close();
+  });
+
+  it('the stage table and pipeline_runs show cluster create, job and delete times', { timeout: 600_000 }, async () => {
+    const workflowId = env.workflowId('user-analytics-daily-dataproc-phases');
+    const { summary, stages } = await env.withWorker(async () => {
+      const run = await startDaily(
+        env.client,
+        seeded.config,
+        { logicalDate: DAY },
+        { taskQueue: env.taskQueue, workflowId },
+      );
+      const result: DailyRunSummary = await run.result();
+      return { summary: result, stages: await env.client.workflow.getHandle(workflowId).query(stagesQuery) };
+    }, phaseAdapters);
+
+    // The fake ran exactly one job on exactly one cluster, and the run deleted it.
+    expect(executing.state.createdClusters).toHaveLength(1);
+    expect([...executing.state.jobs.values()].map((j) => j.status?.state)).toEqual(['DONE']);
+    expect(executing.clusterNames()).toEqual([]);
+
+    const details = summary.transformDetails;
+    expect(details).toMatchObject({
+      runner: 'dataproc-cluster',
+      resource: executing.state.createdClusters[0]!.clusterName,
+    });
+    // The fake takes operationDelayMs (400) to create and to delete a cluster; the job ran Spark for real.
+    expect(details!.phasesMs.clusterCreate).toBeGreaterThanOrEqual(400);
+    expect(details!.phasesMs.clusterDelete).toBeGreaterThanOrEqual(400);
+    expect(details!.phasesMs.job).toBeGreaterThan(0);
+
+    const transform = stages.find((s) => s.stage === 'transform');
+    expect(transform?.state).toBe('done');
+    expect(transform?.note).toMatch(
+      /^\d+ tables, \d+ rows · dataproc-cluster: clusterCreate \d+\.\d s, job \d+\.\d s, clusterDelete \d+\.\d s$/,
+    );
+    expect(stages.map((s) => s.state)).toEqual(['done', 'done', 'done', 'done', 'done']);
+
+    const rows = await adapters.warehouse.query(
+      `select status, transform_details from ${userAnalytics.name}.pipeline_runs where workflow_id = @w`,
+      { w: workflowId },
+    );
+    expect(rows.map((r) => r.status)).toEqual(['succeeded']);
+    const stored = rows[0]!.transform_details;
+    expect(typeof stored === 'string' ? JSON.parse(stored) : stored).toEqual(details);
+  });
 });

@@ -51,7 +51,7 @@ describe('configuration', () => {
     if (gcp.platform !== 'gcp') throw new Error('expected the gcp configuration');
     expect(gcp.gcp).toMatchObject({ projectId: 'hire10x-prod', region: 'europe-west1' });
     expect(gcp.env.GCP_PROJECT_ID).toBe('hire10x-prod');
-    expect(gcp.dataproc).toEqual({ region: 'europe-west1' });
+    expect(gcp.dataproc).toEqual({ region: 'europe-west1', mode: 'cluster', serverlessMaxRows: 2_000_000 });
     expect(gcp.pubsub).toEqual({ topic: 'hire10x-user-events' });
   });
 

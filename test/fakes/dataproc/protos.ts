@@ -19,6 +19,7 @@ const definition = protoLoader.loadSync(
   [
     'google/cloud/dataproc/v1/clusters.proto',
     'google/cloud/dataproc/v1/jobs.proto',
+    'google/cloud/dataproc/v1/batches.proto',
     'google/longrunning/operations.proto',
   ],
   { includeDirs: PROTO_DIRS, keepCase: false, longs: String, enums: String, defaults: false, oneofs: true },
@@ -26,7 +27,7 @@ const definition = protoLoader.loadSync(
 
 function service(name: string): grpc.ServiceDefinition {
   const found = definition[name];
-  if (!found || !('GetCluster' in found || 'GetJob' in found || 'GetOperation' in found)) {
+  if (!found || !('GetCluster' in found || 'GetJob' in found || 'GetBatch' in found || 'GetOperation' in found)) {
     throw new Error(`service ${name} missing from the Dataproc protos`);
   }
   return found;
@@ -34,6 +35,7 @@ function service(name: string): grpc.ServiceDefinition {
 
 export const clusterControllerService = service('google.cloud.dataproc.v1.ClusterController');
 export const jobControllerService = service('google.cloud.dataproc.v1.JobController');
+export const batchControllerService = service('google.cloud.dataproc.v1.BatchController');
 export const operationsService = service('google.longrunning.Operations');
 
 /** Encodes a Cluster for an Operation's `response` Any, with the same serializer GetCluster answers with. */
@@ -41,4 +43,11 @@ export function encodeCluster(cluster: unknown): Buffer {
   const getCluster = clusterControllerService.GetCluster;
   if (!getCluster) throw new Error('ClusterController.GetCluster missing');
   return getCluster.responseSerialize(cluster);
+}
+
+/** Encodes a Batch for a batch Operation's `response` Any, with the serializer GetBatch answers with. */
+export function encodeBatch(batch: unknown): Buffer {
+  const getBatch = batchControllerService.GetBatch;
+  if (!getBatch) throw new Error('BatchController.GetBatch missing');
+  return getBatch.responseSerialize(batch);
 }
