@@ -40,6 +40,7 @@ export async function runWorker(
       adapters,
       dataConverter,
       maxCachedWorkflows: config.worker.maxCachedWorkflows,
+      gdprBatch: config.worker.gdprBatch,
       ui: { url: config.temporal.uiUrl },
       sla: config.sla,
       taskQueues:

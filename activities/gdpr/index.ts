@@ -23,8 +23,9 @@ import type {
 import { asActivityFailure } from '../failures';
 import { withHeartbeat } from '../heartbeat';
 import { writeAuditRow as writeAudit } from '../operations-rows';
-import { eraseUserFromObjects } from './lake-erasure';
-import { scanObjectsForUser } from './lake-scan';
+import { Coalescer, type BatchOptions } from './batcher';
+import { eraseUsersFromObjects, type ObjectErasureResult } from './lake-erasure';
+import { scanObjectsForUsers, type ObjectScanResult } from './lake-scan';
 
 export interface Subject {
   tenantId: string;
@@ -76,6 +77,12 @@ export interface GdprActivityDeps {
   residual?: ResidualPolicy;
   /** Retention of closed workflow histories in the namespace, ms (asked of the server; the request's own history). */
   historyRetentionMs?: () => Promise<number>;
+  /**
+   * How concurrent erasures share the lake and warehouse passes (activities/gdpr/batcher.ts): the lake rewrite, the
+   * lake scan and the warehouse scan of every subject pending in this worker run as one pass each. @default
+   * { windowMs: 1000, maxSubjects: 100 }
+   */
+  batch?: BatchOptions;
 }
 
 const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
@@ -135,6 +142,22 @@ export function residualCopies(
  */
 export function createGdprActivities(deps: GdprActivityDeps) {
   const residual = deps.residual ?? DEFAULT_RESIDUAL_POLICY;
+  // One pass per batch of pending subjects (see batcher.ts); each activity still gets only its own subject's result.
+  const lakeErasure = new Coalescer<ErasureInput, ObjectErasureResult>(
+    'lake_erasure',
+    (inputs) => eraseUsersFromObjects(deps, inputs, { lock: deps.lock }),
+    deps.batch,
+  );
+  const lakeScan = new Coalescer<KnownSubject, ObjectScanResult[]>(
+    'lake_scan',
+    (subjects) => scanObjectsForUsers(deps, subjects),
+    deps.batch,
+  );
+  const warehouseScan = new Coalescer<KnownSubject, { scanned: number; occurrences: number }>(
+    'warehouse_scan',
+    (subjects) => scanWarehouseMany(deps.warehouse, deps.dataset, subjects),
+    deps.batch,
+  );
   return {
     async gdprLookupSubject(s: Subject): Promise<LookupResult> {
       return asActivityFailure(async () => {
@@ -205,13 +228,10 @@ export function createGdprActivities(deps: GdprActivityDeps) {
     async gdprRewriteObjects(input: ErasureInput): Promise<Record<string, number>> {
       return asActivityFailure(async () => {
         const ctx = Context.current();
-        const result = await withHeartbeat((report) =>
-          eraseUserFromObjects(deps, input, {
-            lock: deps.lock,
-            signal: ctx.cancellationSignal,
-            onProgress: (p) => report(p),
-          }),
-        );
+        ctx.cancellationSignal.throwIfAborted();
+        // Joins the worker's next lake pass; heartbeats while it waits and while the pass runs. The pass goes on if
+        // this activity is cancelled (it serves other subjects; a rerun finds the work done).
+        const result = await withHeartbeat(() => lakeErasure.submit(input));
         const counts: Record<string, number> = {};
         for (const [zone, z] of Object.entries(result.zones)) {
           counts[`objects.${zone}.rewritten`] = z.objectsRewritten;
@@ -235,8 +255,12 @@ export function createGdprActivities(deps: GdprActivityDeps) {
           scanned: source.scanned + stream.scanned,
           occurrences: sum(source.occurrences) + sum(stream.occurrences),
         });
-        out.push({ store: 'warehouse', ...(await scanWarehouse(deps.warehouse, deps.dataset, s)) });
-        const objects = await withHeartbeat(() => scanObjectsForUser(deps, s, { signal: ctx.cancellationSignal }));
+        ctx.cancellationSignal.throwIfAborted();
+        // The warehouse and lake scans join the worker's next batched pass; the counts returned are this subject's own.
+        const [warehouse, objects] = await withHeartbeat(() =>
+          Promise.all([warehouseScan.submit(s), lakeScan.submit(s)]),
+        );
+        out.push({ store: 'warehouse', ...warehouse });
         for (const o of objects) out.push({ store: o.store, scanned: o.scanned, occurrences: o.occurrences });
         const cache = await deps.cache.scan(s);
         out.push({ store: 'redis', scanned: cache.scanned, occurrences: cache.occurrences });
@@ -358,6 +382,44 @@ export async function scanWarehouse(
     occurrences += Number(rows[0]?.n ?? 0);
   }
   return { scanned, occurrences };
+}
+
+/**
+ * `scanWarehouse` for many subjects: one query per table, each subject's conditions (its own parameters) counted in
+ * a column of its own, so element i is exactly what scanning for subject i alone finds.
+ */
+export async function scanWarehouseMany(
+  warehouse: Warehouse,
+  dataset: Dataset,
+  subjects: KnownSubject[],
+): Promise<Array<{ scanned: number; occurrences: number }>> {
+  const out = subjects.map(() => ({ scanned: 0, occurrences: 0 }));
+  if (subjects.length === 0) return out;
+  const references = warehouseReferenceColumns();
+  for (const table of dataset.tables) {
+    const idColumns = table.columns.filter((c) => c.type === 'STRING' && references[table.name]?.includes(c.name));
+    const textColumns = table.columns.filter((c) => c.type === 'STRING' || c.type === 'JSON');
+    for (const o of out) o.scanned++;
+    if (idColumns.length === 0 && textColumns.length === 0) continue;
+    const params: Record<string, string> = {};
+    const conditions = subjects.map((s, i) => {
+      if (idColumns.length > 0) params[`user_${i}`] = s.userId;
+      if (textColumns.length > 0) params[`email_${i}`] = s.email.toLowerCase();
+      return [
+        ...idColumns.map((c) => `${c.name} = @user_${i}`),
+        ...textColumns.map((c) => `strpos(lower(cast(${c.name} as string)), @email_${i}) > 0`),
+      ].join(' or ');
+    });
+    const rows = await warehouse.query(
+      `select ${conditions.map((c, i) => `coalesce(sum(case when ${c} then 1 else 0 end), 0) as n_${i}`).join(', ')} ` +
+        `from ${dataset.name}.${table.name} where ${conditions.map((c) => `(${c})`).join(' or ')}`,
+      params,
+    );
+    out.forEach((o, i) => {
+      o.occurrences += Number(rows[0]?.[`n_${i}`] ?? 0);
+    });
+  }
+  return out;
 }
 
 export type GdprActivities = ReturnType<typeof createGdprActivities>;

@@ -41,7 +41,12 @@ export function warehouseStatements(
   options: { columns?: ReadonlySet<string>; hasEmail?: boolean; extraWhere?: string } = {},
 ): WarehouseErasureStatements {
   if (!rule) return { table, action: 'skip', changes: [] };
-  const plan: RowPlan = rowPlan(rule, { dialect, columns: options.columns, hasEmail: options.hasEmail });
+  const plan: RowPlan = rowPlan(rule, {
+    dialect,
+    columns: options.columns,
+    hasEmail: options.hasEmail,
+    tenantScoped: true,
+  });
   if (!plan.concerns || !plan.changeWhen) return { table, action: 'skip', changes: [] };
   const scoped = (cond: string) => (options.extraWhere ? `(${cond}) AND ${options.extraWhere}` : cond);
   const changes: Statement[] = [];
