@@ -352,36 +352,17 @@ export function createGdprActivities(deps: GdprActivityDeps) {
 
 /**
  * Counts, in every warehouse table, rows whose person-reference columns (schema/erasure) equal the user id and rows
- * where any STRING or JSON column contains the email. Equality, not substring, for the id: ids are small integers
- * that occur inside other numbers.
+ * where any STRING or JSON column contains the email, within the subject's tenant where the table has a `tenant_id`
+ * (another tenant's user with the same id is someone else). Equality, not substring, for the id: ids are small
+ * integers that occur inside other numbers.
  */
 export async function scanWarehouse(
   warehouse: Warehouse,
   dataset: Dataset,
   s: KnownSubject,
 ): Promise<{ scanned: number; occurrences: number }> {
-  let occurrences = 0;
-  let scanned = 0;
-  const references = warehouseReferenceColumns();
-  for (const table of dataset.tables) {
-    const idColumns = table.columns.filter((c) => c.type === 'STRING' && references[table.name]?.includes(c.name));
-    const textColumns = table.columns.filter((c) => c.type === 'STRING' || c.type === 'JSON');
-    const conditions = [
-      ...idColumns.map((c) => `${c.name} = @user`),
-      ...textColumns.map((c) => `strpos(lower(cast(${c.name} as string)), @email) > 0`),
-    ];
-    scanned++;
-    if (conditions.length === 0) continue;
-    const rows = await warehouse.query(
-      `select count(*) as n from ${dataset.name}.${table.name} where ${conditions.join(' or ')}`,
-      {
-        ...(idColumns.length > 0 ? { user: s.userId } : {}),
-        ...(textColumns.length > 0 ? { email: s.email.toLowerCase() } : {}),
-      },
-    );
-    occurrences += Number(rows[0]?.n ?? 0);
-  }
-  return { scanned, occurrences };
+  const [one] = await scanWarehouseMany(warehouse, dataset, [s]);
+  return one as { scanned: number; occurrences: number };
 }
 
 /**
@@ -402,13 +383,16 @@ export async function scanWarehouseMany(
     for (const o of out) o.scanned++;
     if (idColumns.length === 0 && textColumns.length === 0) continue;
     const params: Record<string, string> = {};
+    const tenantScoped = table.columns.some((c) => c.name === 'tenant_id');
     const conditions = subjects.map((s, i) => {
       if (idColumns.length > 0) params[`user_${i}`] = s.userId;
       if (textColumns.length > 0) params[`email_${i}`] = s.email.toLowerCase();
-      return [
+      if (tenantScoped) params[`tenant_${i}`] = s.tenantId;
+      const any = [
         ...idColumns.map((c) => `${c.name} = @user_${i}`),
         ...textColumns.map((c) => `strpos(lower(cast(${c.name} as string)), @email_${i}) > 0`),
       ].join(' or ');
+      return tenantScoped ? `cast(tenant_id as string) = @tenant_${i} and (${any})` : any;
     });
     const rows = await warehouse.query(
       `select ${conditions.map((c, i) => `coalesce(sum(case when ${c} then 1 else 0 end), 0) as n_${i}`).join(', ')} ` +

@@ -102,7 +102,8 @@ function occurrenceConditions(columns: Columns, search: IdentifierSearch): strin
     }
     if (c.length > 0) conds.push(anyOf(c) as string);
   }
-  return conds;
+  if (search.tenantId === undefined || !columns.has('tenant_id')) return conds;
+  return conds.map((c) => `CAST(${q('tenant_id')} AS VARCHAR) = $tenant AND (${c})`);
 }
 
 export class DuckDbLakeRewriter implements LakeRewriter {
@@ -232,7 +233,7 @@ export class DuckDbLakeRewriter implements LakeRewriter {
         conn,
         `SELECT ${q(FILE_COLUMN)} AS file, ${live.map((l) => `sum(${l.hits}) AS n${l.i}`).join(', ')} ` +
           `FROM ${readParquetSql(files, true)} WHERE ${live.map((l) => `coalesce(${l.any}, false)`).join(' OR ')} GROUP BY 1`,
-        batchParams(searches.map((s) => ({ uid: s.userId, email: s.email, idpat: s.idPattern }))),
+        batchParams(searches.map((s) => ({ uid: s.userId, email: s.email, idpat: s.idPattern, tenant: s.tenantId }))),
       );
       for (const f of found) {
         for (const l of live) {

@@ -148,6 +148,11 @@ export interface LakeRewriter extends Closeable {
 /** What the completeness scan looks for in Parquet columns (see activities/gdpr/identifier-matcher.ts). */
 export interface IdentifierSearch {
   userId: string;
+  /**
+   * The subject's tenant: in files with a `tenant_id` column, only rows of that tenant count (another tenant's user
+   * with the same id is not this subject). Files without one are searched whole.
+   */
+  tenantId?: string;
   /** Lower-cased. */
   email?: string;
   /** The id is long or not numeric: match it as a whole token anywhere. */
