@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type {
+  EraseTableResult,
   LakeRewriter,
   ObjectStore,
   ParquetWriter,
@@ -148,6 +149,23 @@ export function createGdprActivities(deps: GdprActivityDeps) {
     (inputs) => eraseUsersFromObjects(deps, inputs, { lock: deps.lock }),
     deps.batch,
   );
+  const warehouseErasure = new Coalescer<ErasureInput, EraseTableResult[]>(
+    'warehouse_erasure',
+    async (inputs) => {
+      const subjects = inputs.map((i) => ({
+        tenantId: i.tenantId,
+        userId: i.userId,
+        email: i.email,
+        token: i.token,
+        erasedAt: i.erasedAt,
+      }));
+      if (deps.warehouse.eraseUsers) return deps.warehouse.eraseUsers({ dataset: deps.dataset, subjects });
+      const out: EraseTableResult[][] = [];
+      for (const subject of subjects) out.push(await deps.warehouse.eraseUser({ dataset: deps.dataset, subject }));
+      return out;
+    },
+    deps.batch,
+  );
   const lakeScan = new Coalescer<KnownSubject, ObjectScanResult[]>(
     'lake_scan',
     (subjects) => scanObjectsForUsers(deps, subjects),
@@ -198,21 +216,14 @@ export function createGdprActivities(deps: GdprActivityDeps) {
       });
     },
 
-    /** One eraseUser call: every table's statements come from the one plan (schema/erasure). */
+    /** The subject's share of a batched warehouse pass: every table's statements come from the one plan (schema/erasure). */
     async gdprEraseWarehouse(input: ErasureInput): Promise<Record<string, number>> {
       return asActivityFailure(async () => {
         const counts: Record<string, number> = {};
         const remaining: string[] = [];
-        const results = await deps.warehouse.eraseUser({
-          dataset: deps.dataset,
-          subject: {
-            tenantId: input.tenantId,
-            userId: input.userId,
-            email: input.email,
-            token: input.token,
-            erasedAt: input.erasedAt,
-          },
-        });
+        // Joins the worker's next warehouse pass (one statement per table and kind for the whole batch); the results
+        // and the remaining-rows check are this subject's own.
+        const results = await withHeartbeat(() => warehouseErasure.submit(input));
         for (const r of results) {
           if (r.action === 'skip') continue;
           counts[`warehouse.${r.table}`] = r.affected;
