@@ -363,9 +363,9 @@ export function createGdprActivities(deps: GdprActivityDeps) {
 
 /**
  * Counts, in every warehouse table, rows whose person-reference columns (schema/erasure) equal the user id and rows
- * where any STRING or JSON column contains the email, within the subject's tenant where the table has a `tenant_id`
- * (another tenant's user with the same id is someone else). Equality, not substring, for the id: ids are small
- * integers that occur inside other numbers.
+ * where any STRING or JSON column contains the email (within the subject's tenant where the table has a `tenant_id`:
+ * emails are per tenant, as the erasure rules match them; the id is the User Module's global key). Equality, not
+ * substring, for the id: ids are small integers that occur inside other numbers.
  */
 export async function scanWarehouse(
   warehouse: Warehouse,
@@ -398,12 +398,12 @@ export async function scanWarehouseMany(
     const conditions = subjects.map((s, i) => {
       if (idColumns.length > 0) params[`user_${i}`] = s.userId;
       if (textColumns.length > 0) params[`email_${i}`] = s.email.toLowerCase();
-      if (tenantScoped) params[`tenant_${i}`] = s.tenantId;
-      const any = [
+      if (tenantScoped && textColumns.length > 0) params[`tenant_${i}`] = s.tenantId;
+      const inTenant = tenantScoped ? ` and cast(tenant_id as string) = @tenant_${i}` : '';
+      return [
         ...idColumns.map((c) => `${c.name} = @user_${i}`),
-        ...textColumns.map((c) => `strpos(lower(cast(${c.name} as string)), @email_${i}) > 0`),
+        ...textColumns.map((c) => `strpos(lower(cast(${c.name} as string)), @email_${i}) > 0${inTenant}`),
       ].join(' or ');
-      return tenantScoped ? `cast(tenant_id as string) = @tenant_${i} and (${any})` : any;
     });
     const rows = await warehouse.query(
       `select ${conditions.map((c, i) => `coalesce(sum(case when ${c} then 1 else 0 end), 0) as n_${i}`).join(', ')} ` +

@@ -64,7 +64,6 @@ function planFor(rule: TableErasure, columns: Columns, subject: ErasureSubject):
     columns: new Set(columns.keys()),
     hasEmail: Boolean(subject.email),
     idsAsText: true,
-    tenantScoped: true,
   });
 }
 
@@ -86,6 +85,12 @@ const TEXT_TYPE = /^(?:VARCHAR|JSON|BLOB|UUID)$|[[\]()]|^(?:STRUCT|MAP|UNION|LIS
 /** The completeness scan's conditions over a file's columns, one per column that could hold an occurrence. */
 function occurrenceConditions(columns: Columns, search: IdentifierSearch): string[] {
   const person = new RegExp(search.personColumnPattern, 'i');
+  // Emails are per tenant: in a file whose rows carry their tenant, only the subject's tenant's rows count. Ids are
+  // the User Module's global key and count anywhere.
+  const emailScope =
+    search.tenantId !== undefined && columns.has('tenant_id')
+      ? ` AND CAST(${q('tenant_id')} AS VARCHAR) = $tenant`
+      : '';
   const conds: string[] = [];
   for (const [name, type] of columns) {
     if (name === FILE_COLUMN) continue;
@@ -94,7 +99,7 @@ function occurrenceConditions(columns: Columns, search: IdentifierSearch): strin
     if (!text && !integer) continue;
     const s = type === 'VARCHAR' ? q(name) : `CAST(${q(name)} AS VARCHAR)`;
     const c: string[] = [];
-    if (text && search.email) c.push(`contains(lower(${s}), $email)`);
+    if (text && search.email) c.push(`contains(lower(${s}), $email)${emailScope}`);
     if (search.distinctive) c.push(`contains(${s}, $uid) AND regexp_matches(${s}, $idpat)`);
     else {
       if (person.test(name) && (text || /id$/i.test(name))) c.push(`trim(${s}) = $uid`);
@@ -102,8 +107,7 @@ function occurrenceConditions(columns: Columns, search: IdentifierSearch): strin
     }
     if (c.length > 0) conds.push(anyOf(c) as string);
   }
-  if (search.tenantId === undefined || !columns.has('tenant_id')) return conds;
-  return conds.map((c) => `CAST(${q('tenant_id')} AS VARCHAR) = $tenant AND (${c})`);
+  return conds;
 }
 
 export class DuckDbLakeRewriter implements LakeRewriter {

@@ -149,8 +149,8 @@ export interface LakeRewriter extends Closeable {
 export interface IdentifierSearch {
   userId: string;
   /**
-   * The subject's tenant: in files with a `tenant_id` column, only rows of that tenant count (another tenant's user
-   * with the same id is not this subject). Files without one are searched whole.
+   * The subject's tenant: emails are per tenant, so in files with a `tenant_id` column an email counts only in that
+   * tenant's rows (the id, a global key, counts anywhere). Files without one are searched whole.
    */
   tenantId?: string;
   /** Lower-cased. */

@@ -41,12 +41,6 @@ export interface RowPlanOptions {
    * ids STRING. @default false
    */
   idsAsText?: boolean;
-  /**
-   * Scope every id match to the subject's tenant where the data has a tenant column (`rule.tenantColumn`, else
-   * `tenant_id`): a row of another tenant is never changed, even if it carries the same user id. Used by the lake and
-   * the warehouse, whose rows carry their tenant; the source's user ids are its primary key. @default false
-   */
-  tenantScoped?: boolean;
 }
 
 export const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
@@ -77,11 +71,8 @@ export function rowPlan(rule: TableErasure, options: RowPlanOptions): RowPlan {
   const col = (c: string) => ident(dialect, c);
   const p = (n: ParamName) => param(dialect, n);
   const text = dialect === 'bigquery' ? 'STRING' : 'VARCHAR';
-  const asText = (c: string) => (options.idsAsText ? `CAST(${col(c)} AS ${text})` : col(c));
-  const tenantOf = rule.tenantColumn ?? 'tenant_id';
-  const scopedTo =
-    options.tenantScoped && options.columns?.has(tenantOf) ? `${asText(tenantOf)} = ${p('tenant')}` : undefined;
-  const idEq = (c: string) => `${asText(c)} = ${p('user')}${scopedTo ? ` AND ${scopedTo}` : ''}`;
+  const idEq = (c: string) =>
+    options.idsAsText ? `CAST(${col(c)} AS ${text}) = ${p('user')}` : `${col(c)} = ${p('user')}`;
 
   const refs = Object.entries(rule.references).filter(([c]) => has(c));
   const deletes = refs.filter(([, a]) => a === 'delete_row').map(([c]) => idEq(c));

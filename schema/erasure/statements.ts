@@ -42,12 +42,7 @@ export function warehouseStatements(
   options: { columns?: ReadonlySet<string>; hasEmail?: boolean; extraWhere?: string } = {},
 ): WarehouseErasureStatements {
   if (!rule) return { table, action: 'skip', changes: [] };
-  const plan: RowPlan = rowPlan(rule, {
-    dialect,
-    columns: options.columns,
-    hasEmail: options.hasEmail,
-    tenantScoped: true,
-  });
+  const plan: RowPlan = rowPlan(rule, { dialect, columns: options.columns, hasEmail: options.hasEmail });
   if (!plan.concerns || !plan.changeWhen) return { table, action: 'skip', changes: [] };
   const scoped = (cond: string) => (options.extraWhere ? `(${cond}) AND ${options.extraWhere}` : cond);
   const changes: Statement[] = [];
@@ -112,9 +107,7 @@ export function warehouseBatchStatements(
 ): WarehouseBatchStatements {
   const skip: WarehouseBatchStatements = { table, action: 'skip', changes: [] };
   if (!rule || options.hasEmail.length === 0) return skip;
-  const plans = options.hasEmail.map((hasEmail) =>
-    rowPlan(rule, { dialect, columns: options.columns, hasEmail, tenantScoped: true }),
-  );
+  const plans = options.hasEmail.map((hasEmail) => rowPlan(rule, { dialect, columns: options.columns, hasEmail }));
   if (plans.every((p) => !p.concerns || !p.changeWhen)) return skip;
   const scoped = (cond: string) => (options.extraWhere ? `(${cond}) AND ${options.extraWhere}` : cond);
   const anyOf = (conds: string[]) => conds.map((c) => `(${c})`).join(' OR ');

@@ -17,30 +17,30 @@ import { FsObjectStore } from '../../adapters/object-store/fs';
 import { rowsToParquet } from '../../adapters/parquet';
 import type { ObjectStore, Zone } from '../../adapters/ports';
 import type { ErasureSubject } from '../../schema/erasure';
-import { tableByName } from '../../schema/warehouse';
+import { tableByName, userAnalytics } from '../../schema/warehouse';
+import { DuckDbWarehouse } from '../../adapters/warehouse/duckdb';
+import { scanWarehouse, scanWarehouseMany } from '../../activities/gdpr';
 import { ParquetFixtures } from '../helpers/parquet-fixtures';
 
 /**
  * Batched GDPR erasure over lake objects (real FsObjectStore, real DuckDB rewriter): one pass for several people must
- * change exactly what their separate erasures change, scope every change to the (tenant, user) pair, and report each
- * person's own counts, so each erasure is still verified on its own.
+ * change exactly what their separate erasures change, match each person only with their own identifiers (never one
+ * person's email in another's tenant), and report each person's own counts, so each erasure is still verified alone.
  *
- * Tenants 1 and 2 both have a user `22` here (in the source, user ids are a global key; the lake and the warehouse
- * carry each row's tenant, and a batch must never let tenant 1's subject touch tenant 2's rows).
+ * Tenants 1 and 2 each have a user with the same email (emails are unique per tenant, not globally): a batch that
+ * erases tenant 1's one and some other person of tenant 2 must leave tenant 2's namesake untouched. (User ids are the
+ * User Module's global key, validated to belong to the requesting tenant before anything is erased; see
+ * activities/gdpr/README.md.)
  */
 const DAY = '2026-11-27';
 const ERASED_AT = '2026-12-01T09:30:00.000Z';
-const A22: ErasureSubject = {
-  tenantId: '1',
-  userId: '22',
-  email: 'a22@one.test',
-  token: '-9022',
-  erasedAt: ERASED_AT,
-};
-const A7: ErasureSubject = { tenantId: '1', userId: '7', email: 'a7@one.test', token: '-9007', erasedAt: ERASED_AT };
-const B5: ErasureSubject = { tenantId: '2', userId: '5', email: 'b5@two.test', token: '-9005', erasedAt: ERASED_AT };
-/** Tenant 2's own user 22: never erased here. */
-const B22 = { tenantId: '2', userId: '22', email: 'b22@two.test' };
+const SHARED = 'shared@x.test';
+type KnownErasure = ErasureSubject & { email: string };
+const A22: KnownErasure = { tenantId: '1', userId: '22', email: SHARED, token: '-9022', erasedAt: ERASED_AT };
+const A7: KnownErasure = { tenantId: '1', userId: '7', email: 'a7@one.test', token: '-9007', erasedAt: ERASED_AT };
+const B5: KnownErasure = { tenantId: '2', userId: '5', email: 'b5@two.test', token: '-9005', erasedAt: ERASED_AT };
+/** Tenant 2's user with the same email as A22: never erased here. */
+const B9 = { tenantId: '2', userId: '9', email: SHARED };
 
 const rewriter = new DuckDbLakeRewriter();
 const fx = new ParquetFixtures();
@@ -104,8 +104,8 @@ async function buildLake(store: ObjectStore): Promise<void> {
     {
       name: 'part-0.parquet',
       path: await fx.write(
-        `SELECT * FROM (VALUES (22::BIGINT, 1::BIGINT, 'a22@one.test', 'A Twenty-Two'), (7, 1, 'a7@one.test', 'A Seven'),
-          (22, 2, 'b22@two.test', 'B Twenty-Two'), (5, 2, 'b5@two.test', 'B Five'), (9, 2, 'b9@two.test', 'B Nine'))
+        `SELECT * FROM (VALUES (22::BIGINT, 1::BIGINT, '${SHARED}', 'A Twenty-Two'), (7, 1, 'a7@one.test', 'A Seven'),
+          (9, 2, '${SHARED}', 'B Nine'), (5, 2, 'b5@two.test', 'B Five'))
          t(user_id, tenant_id, email, full_name)`,
       ),
     },
@@ -114,8 +114,8 @@ async function buildLake(store: ObjectStore): Promise<void> {
     {
       name: 'part-0.parquet',
       path: await fx.write(
-        `SELECT * FROM (VALUES (1::BIGINT, 1::BIGINT, 22::BIGINT, 'a22@one.test', '10.0.0.1'),
-          (2, 2, 22, 'b22@two.test', '10.0.0.2'), (3, 2, NULL, 'a22@one.test', '10.0.0.3'),
+        `SELECT * FROM (VALUES (1::BIGINT, 1::BIGINT, 22::BIGINT, '${SHARED}', '10.0.0.1'),
+          (2, 2, 9, '${SHARED}', '10.0.0.2'), (3, 2, NULL, '${SHARED}', '10.0.0.3'),
           (4, 1, 7, 'a7@one.test', '10.0.0.4'), (5, 2, 5, 'b5@two.test', '10.0.0.5'))
          t(event_id, tenant_id, user_id, attempted_email, ip)`,
       ),
@@ -126,7 +126,7 @@ async function buildLake(store: ObjectStore): Promise<void> {
       name: 'part-00000.parquet',
       path: await warehouseFile('fact_user_activities', [
         activity('a1', '1', '22'),
-        activity('a2', '2', '22'),
+        activity('a2', '2', '9'),
         activity('a3', '1', '7'),
       ]),
     },
@@ -139,10 +139,10 @@ async function buildLake(store: ObjectStore): Promise<void> {
     {
       name: 'part-00000.parquet',
       path: await warehouseFile('fact_auth_events', [
-        authEvent('1', '1', '22', 'a22@one.test'),
-        authEvent('2', '2', '22', 'b22@two.test'),
-        // Tenant 2 row naming tenant 1's email: emails are matched within the subject's tenant only.
-        authEvent('3', '2', null, 'a22@one.test'),
+        authEvent('1', '1', '22', SHARED),
+        authEvent('2', '2', '9', SHARED),
+        // A failed login in tenant 2 with the shared email: tenant 2's namesake's, not A22's.
+        authEvent('3', '2', null, SHARED),
         authEvent('5', '2', '5', 'b5@two.test'),
       ]),
     },
@@ -213,26 +213,37 @@ describe('batched lake erasure', () => {
     }
   });
 
-  it("never touches another tenant's rows, even with the same user id (tenant isolation)", async () => {
+  it("matches each subject only in its own tenant: a batch never erases another tenant's namesake", async () => {
     const store = newStore();
     await buildLake(store);
     const before = await lakeRows(store);
-    const tenant2 = (rows: Record<string, unknown>[]) => rows.filter((r) => String(r.tenant_id) === '2');
-    await eraseUsersFromObjects({ store, rewriter }, [A22, A7], { lock: createInProcessLock(), tmpDir: scratch });
+    // Tenant 1's A22 and tenant 2's B5 in one batch: tenant 2's rows with A22's email (B9's) must stay, as they
+    // would if each ran alone (a batch matching "tenant in (1, 2) and email in (…)" would take them).
+    const namesake = (rows: Record<string, unknown>[]) =>
+      rows.filter((r) => String(r.tenant_id) === '2' && String(r.user_id) !== '5');
+    await eraseUsersFromObjects({ store, rewriter }, [A22, B5], { lock: createInProcessLock(), tmpDir: scratch });
     const after = await lakeRows(store);
     for (const [partition, rows] of Object.entries(after)) {
-      // Tenant 2's rows are byte-for-byte the rows they were: its user 22, and its row naming tenant 1's email.
-      expect(tenant2(rows), partition).toEqual(tenant2(before[partition]!));
-      // Tenant 1's user 22 and 7 are gone or re-keyed.
-      const tenant1Ids = rows.filter((r) => String(r.tenant_id) === '1').map((r) => String(r.user_id));
+      expect(namesake(rows), partition).toEqual(namesake(before[partition]!));
+      expect(namesake(rows).length, partition).toBeGreaterThan(0);
+      // The erased subjects' own ids are gone from their tenant's rows.
+      const ids = rows.map((r) => `${String(r.tenant_id)}/${String(r.user_id)}`);
       expect(
-        tenant1Ids.filter((id) => id === '22' || id === '7'),
+        ids.filter((id) => id === '1/22' || id === '2/5'),
         partition,
       ).toEqual([]);
     }
-    expect(tenant2(after[`processed/fact_user_activities/dt=${DAY}`]!).map((r) => r.user_id)).toEqual(['22', '5', '9']);
-    const [b22] = await scanObjectsForUsers({ store, rewriter }, [B22], { tmpDir: scratch });
-    expect(b22!.find((z) => z.store === 'objects.processed')!.occurrences).toBeGreaterThan(0);
+    expect(
+      after[`raw/users/dt=${DAY}`]!.filter((r) => r.email === SHARED).map((r) => [
+        String(r.tenant_id),
+        String(r.user_id),
+      ]),
+    ).toEqual([['2', '9']]);
+    // Verification is per subject and per tenant for emails: A22 is clean although its email lives on in tenant 2,
+    // and tenant 2's namesake is still found.
+    const [a22, b9] = await scanObjectsForUsers({ store, rewriter }, [A22, B9], { tmpDir: scratch });
+    expect(a22!.reduce((n, z) => n + z.occurrences, 0)).toBe(0);
+    expect(b9!.find((z) => z.store === 'objects.processed')!.occurrences).toBeGreaterThan(0);
   });
 
   it("one subject's failure fails only its own request; the others are erased and verify clean, it does not", async () => {
@@ -261,5 +272,74 @@ describe('batched lake erasure', () => {
     expect(total(0)).toBe(0);
     expect(total(2)).toBe(0);
     expect(total(1)).toBeGreaterThan(0);
+  });
+});
+
+describe('batched warehouse erasure (DuckDB)', () => {
+  /** A warehouse file with the lake's processed rows loaded into fact_user_activities and fact_auth_events. */
+  async function newWarehouse(): Promise<DuckDbWarehouse> {
+    const wh = new DuckDbWarehouse(path.join(fs.mkdtempSync(path.join(scratch, 'wh-')), 'warehouse.duckdb'));
+    await wh.ensureDataset(userAnalytics);
+    await wh.replacePartition({
+      dataset: userAnalytics,
+      table: 'fact_user_activities',
+      date: DAY,
+      jobKey: 'test:fua',
+      parquetFiles: [
+        await warehouseFile('fact_user_activities', [
+          activity('a1', '1', '22'),
+          activity('a2', '2', '9'),
+          activity('a3', '1', '7'),
+          activity('a4', '2', '5'),
+        ]),
+      ],
+    });
+    await wh.replacePartition({
+      dataset: userAnalytics,
+      table: 'fact_auth_events',
+      date: DAY,
+      jobKey: 'test:fae',
+      parquetFiles: [
+        await warehouseFile('fact_auth_events', [
+          authEvent('1', '1', '22', SHARED),
+          authEvent('2', '2', '9', SHARED),
+          authEvent('3', '2', null, SHARED),
+          authEvent('5', '2', '5', 'b5@two.test'),
+        ]),
+      ],
+    });
+    return wh;
+  }
+  const rowsOf = async (wh: DuckDbWarehouse) => ({
+    fua: await wh.query(`select * from ${userAnalytics.name}.fact_user_activities order by event_id`),
+    fae: await wh.query(`select * from ${userAnalytics.name}.fact_auth_events order by event_id`),
+  });
+
+  it('one statement per table for the batch leaves what one-by-one erasure leaves, with each subject’s counts', async () => {
+    const batched = await newWarehouse();
+    const alone = await newWarehouse();
+    try {
+      const batchResults = await batched.eraseUsers({ dataset: userAnalytics, subjects: [A22, A7, B5] });
+      const aloneResults = [];
+      for (const subject of [A22, A7, B5])
+        aloneResults.push(await alone.eraseUser({ dataset: userAnalytics, subject }));
+      expect(await rowsOf(batched)).toEqual(await rowsOf(alone));
+      expect(batchResults).toEqual(aloneResults);
+      const affected = (i: number, table: string) => batchResults[i]!.find((r) => r.table === table)?.affected;
+      expect([0, 1, 2].map((i) => affected(i, 'fact_auth_events'))).toEqual([1, 0, 1]);
+      // Tenant 2's namesake (same email as A22) and its failed login keep their rows as they were.
+      const { fae } = await rowsOf(batched);
+      expect(fae.filter((r) => r.event_id === '2' || r.event_id === '3').map((r) => r.attempted_email)).toEqual([
+        SHARED,
+        SHARED,
+      ]);
+      // Verification per subject, batched and alone alike: the erased are clean, the namesake is still there.
+      const scans = await scanWarehouseMany(batched, userAnalytics, [A22, A7, B5, B9]);
+      expect(scans.map((s) => s.occurrences)).toEqual([0, 0, 0, 3]);
+      expect(await scanWarehouse(batched, userAnalytics, B9)).toEqual(scans[3]);
+    } finally {
+      await batched.close();
+      await alone.close();
+    }
   });
 });
