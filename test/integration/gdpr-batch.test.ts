@@ -260,8 +260,8 @@ describe('batched lake erasure', () => {
     const broken = { ...B5, token: 'not-a-pseudonym' };
     const settled = await Promise.allSettled([lake.submit(A22), lake.submit(broken), lake.submit(A7)]);
     expect(batches[0]).toBe(3);
-    expect(settled[0]!.status).toBe('fulfilled');
-    expect(settled[2]!.status).toBe('fulfilled');
+    expect(settled[0].status).toBe('fulfilled');
+    expect(settled[2].status).toBe('fulfilled');
     expect(settled[1]).toMatchObject({ status: 'rejected' });
     expect((settled[1] as PromiseRejectedResult).reason).toBeInstanceOf(PlatformError);
 
