@@ -295,8 +295,8 @@ interface UnitOutcomes {
 const nothingFor = (ctx: UnitContext): UnitOutcomes => ({ files: 0, perSubject: ctx.subjects.map(() => NOTHING) });
 
 /**
- * Applies each subject's rule in turn to `input` (each step reads the previous step's output), writing temp files.
- * Returns the last file written (undefined when no subject changed anything), every temp file, and per-subject counts.
+ * Applies every subject's rule to `input` in one read and one write (`rewriteMany`, equal to applying them in turn).
+ * Returns the file written (undefined when no subject changed anything), the temp files, and per-subject counts.
  */
 async function rewriteForSubjects(
   ctx: UnitContext,
@@ -304,26 +304,18 @@ async function rewriteForSubjects(
   name: string,
   rule: TableErasure,
 ): Promise<{ output?: string; temps: string[]; perSubject: UnitOutcome[] }> {
-  let current = input;
-  let output: string | undefined;
-  const temps: string[] = [];
-  const perSubject: UnitOutcome[] = [];
-  try {
-    for (const subject of ctx.subjects) {
-      const out = await ctx.ws.tempFile(name);
-      const r = await ctx.rewriter.rewrite(current, out, rule, subject);
-      if (r.changed) {
-        temps.push(out);
-        current = out;
-        output = out;
-        perSubject.push({ files: 1, deleted: r.deleted, updated: r.updated });
-      } else perSubject.push(NOTHING);
-    }
-  } catch (err) {
-    await ctx.ws.release(temps);
-    throw err;
-  }
-  return { output, temps, perSubject };
+  const out = await ctx.ws.tempFile(name);
+  const r =
+    ctx.subjects.length === 1
+      ? await ctx.rewriter.rewrite(input, out, rule, ctx.subjects[0]!).then((one) => ({
+          changed: one.changed,
+          perSubject: [{ deleted: one.deleted, updated: one.updated }],
+        }))
+      : await ctx.rewriter.rewriteMany(input, out, rule, ctx.subjects);
+  const perSubject = r.perSubject.map((p) =>
+    p.deleted + p.updated > 0 ? { files: 1, deleted: p.deleted, updated: p.updated } : NOTHING,
+  );
+  return r.changed ? { output: out, temps: [out], perSubject } : { temps: [out], perSubject };
 }
 
 const addOutcomes = (a: UnitOutcome[], b: UnitOutcome[]) =>

@@ -211,6 +211,80 @@ export class DuckDbLakeRewriter implements LakeRewriter {
     });
   }
 
+  /**
+   * `rewrite` for many subjects in one read and one write of the file: rows any subject's rule deletes go, and each
+   * column takes the first matching branch over the subjects' assignments (their own conditions and parameters), so
+   * the copy equals applying the subjects one after the other. Counts are per subject.
+   */
+  async rewriteMany(input: string, output: string, rule: TableErasure, subjects: ErasureSubject[]) {
+    return this.connect(async (conn) => {
+      const columns = await describe(conn, [input]);
+      const plans = subjects.map((s) => planFor(rule, columns, s));
+      const none = { changed: false, perSubject: subjects.map(() => ({ deleted: 0, updated: 0 })) };
+      const live = plans.flatMap((p, i) => (p.changeWhen ? [i] : []));
+      if (live.length === 0) return none;
+      const params = batchParams(subjects.map((s) => paramValues(s)));
+      const del = (i: number) => (plans[i]!.deleteWhen ? forSubject(plans[i]!.deleteWhen!, i) : 'false');
+      const change = (i: number) => forSubject(plans[i]!.changeWhen!, i);
+      const anyDelete = live.map((i) => `(${del(i)}) IS TRUE`).join(' OR ');
+      const anyChange = live.map((i) => `(${change(i)}) IS TRUE`).join(' OR ');
+      const source = readParquetSql([input], false);
+      const [before] = await rows(
+        conn,
+        `SELECT count(*) AS total, count(*) FILTER (WHERE ${anyDelete}) AS deleted, ` +
+          live
+            .map(
+              (i) =>
+                `count(*) FILTER (WHERE (${del(i)}) IS TRUE) AS d${i}, ` +
+                `count(*) FILTER (WHERE (${change(i)}) IS TRUE AND NOT (${anyDelete})) AS u${i}`,
+            )
+            .join(', ') +
+          ` FROM ${source}`,
+        params,
+      );
+      const perSubject = subjects.map((_, i) => ({
+        deleted: Number(before?.[`d${i}`] ?? 0),
+        updated: Number(before?.[`u${i}`] ?? 0),
+      }));
+      const total = Number(before?.total ?? 0);
+      const deleted = Number(before?.deleted ?? 0);
+      if (perSubject.every((p) => p.deleted + p.updated === 0)) return none;
+
+      const select = [...columns].map(([name, type]) => {
+        const branches = live.flatMap((i) =>
+          (plans[i]!.assignments.find((x) => x.column === name)?.branches ?? []).map((b) => ({
+            when: forSubject(b.when, i),
+            value: forSubject(b.value, i),
+          })),
+        );
+        return branches.length > 0
+          ? `CAST(${caseExpression('duckdb', { column: name, branches })} AS ${type}) AS ${q(name)}`
+          : q(name);
+      });
+      const copy =
+        `COPY (SELECT ${select.join(', ')} FROM ${source} WHERE NOT (${anyDelete})) ` +
+        `TO ${lit(output)} (FORMAT parquet, COMPRESSION snappy)`;
+      await conn.run(copy, paramsFor(copy, params));
+
+      const after = await describe(conn, [output]);
+      const sameSchema = after.size === columns.size && [...columns].every(([n, t]) => after.get(n) === t);
+      const [check] = await rows(
+        conn,
+        `SELECT count(*) AS total, count(*) FILTER (WHERE ${anyChange}) AS left FROM ${readParquetSql([output], false)}`,
+        params,
+      );
+      if (!sameSchema || Number(check?.total) !== total - deleted || Number(check?.left) !== 0) {
+        throw new PlatformError(
+          ErrorType.TransientInfrastructure,
+          `rewritten copy of ${path.basename(input)} (${rule.table}, ${subjects.length} subjects) failed its check: ` +
+            `schema ${sameSchema ? 'kept' : 'changed'}, ${str(check?.total)} rows (expected ${total - deleted}), ` +
+            `${str(check?.left)} still to change`,
+        );
+      }
+      return { changed: true, perSubject };
+    });
+  }
+
   async occurrences(files: string[], search: IdentifierSearch): Promise<Map<string, number>> {
     return (await this.occurrencesMany(files, [search]))[0] ?? new Map<string, number>();
   }

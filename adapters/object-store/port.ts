@@ -139,6 +139,16 @@ export interface LakeRewriter extends Closeable {
     rule: TableErasure,
     subject: ErasureSubject,
   ): Promise<{ changed: boolean; deleted: number; updated: number }>;
+  /**
+   * `rewrite` for many subjects in one read and one write (the batched pass): the copy equals applying each subject's
+   * rule in turn; counts per subject, in `subjects` order.
+   */
+  rewriteMany(
+    input: string,
+    output: string,
+    rule: TableErasure,
+    subjects: ErasureSubject[],
+  ): Promise<{ changed: boolean; perSubject: Array<{ deleted: number; updated: number }> }>;
   /** Occurrences of the identifiers per file, in every text or integer column (the completeness scan). */
   occurrences(files: string[], search: IdentifierSearch): Promise<Map<string, number>>;
   /** `occurrences` for many subjects in one read of the files: element i holds subject i's counts per file. */
