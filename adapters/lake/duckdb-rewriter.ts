@@ -141,6 +141,22 @@ function occurrencePrefilter(columns: Columns, searches: IdentifierSearch[]): st
   return conds.length === 0 ? undefined : conds.map((c) => `coalesce(${c}, false)`).join(' OR ');
 }
 
+/**
+ * A condition every subject's change condition implies (a reference column holding one of the ids, an email column
+ * holding one of the emails), as hash `IN` lists: the per-subject conditions then run only on the rows that pass.
+ */
+function changePrefilter(rule: TableErasure, columns: Columns, subjects: ErasureSubject[]): string | undefined {
+  const uids = [...new Set(subjects.map((s) => lit(s.userId)))].join(', ');
+  const emails = [...new Set(subjects.flatMap((s) => (s.email ? [lit(s.email.toLowerCase())] : [])))].join(', ');
+  const conds = [
+    ...Object.keys(rule.references)
+      .filter((c) => columns.has(c))
+      .map((c) => `CAST(${q(c)} AS VARCHAR) IN (${uids})`),
+    ...(emails ? rule.emails.filter((c) => columns.has(c)).map((c) => `lower(${q(c)}) IN (${emails})`) : []),
+  ];
+  return conds.length === 0 ? undefined : conds.map((c) => `coalesce(${c}, false)`).join(' OR ');
+}
+
 export class DuckDbLakeRewriter implements LakeRewriter {
   private instance?: Promise<DuckDBInstance>;
 
@@ -179,10 +195,12 @@ export class DuckDbLakeRewriter implements LakeRewriter {
       });
       const live = conds.flatMap((c, i) => (c ? [{ c, i }] : []));
       if (live.length === 0) return out;
+      const prefilter = subjects.length > 1 ? changePrefilter(rule, columns, subjects) : undefined;
       const hits = await rows(
         conn,
         `SELECT ${q(FILE_COLUMN)} AS file, ${live.map(({ c, i }) => `bool_or(${c}) AS s${i}`).join(', ')} ` +
-          `FROM ${readParquetSql(files, true)} WHERE ${live.map(({ c }) => c).join(' OR ')} GROUP BY 1`,
+          `FROM ${readParquetSql(files, true)} WHERE ${prefilter ? `(${prefilter}) AND ` : ''}` +
+          `(${live.map(({ c }) => c).join(' OR ')}) GROUP BY 1`,
         batchParams(subjects.map((s) => paramValues(s))),
       );
       for (const h of hits) for (const { i } of live) if (h[`s${i}`] === true) out[i]!.push(str(h.file));
