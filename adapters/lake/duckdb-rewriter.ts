@@ -273,7 +273,7 @@ export class DuckDbLakeRewriter implements LakeRewriter {
       const live = plans.flatMap((p, i) => (p.changeWhen ? [i] : []));
       if (live.length === 0) return none;
       const params = batchParams(subjects.map((s) => paramValues(s)));
-      const del = (i: number) => (plans[i]!.deleteWhen ? forSubject(plans[i]!.deleteWhen!, i) : 'false');
+      const del = (i: number) => (plans[i]!.deleteWhen ? forSubject(plans[i]!.deleteWhen, i) : 'false');
       const change = (i: number) => forSubject(plans[i]!.changeWhen!, i);
       const anyDelete = live.map((i) => `(${del(i)}) IS TRUE`).join(' OR ');
       const anyChange = live.map((i) => `(${change(i)}) IS TRUE`).join(' OR ');
