@@ -120,7 +120,8 @@ const alternation = (patterns: string[]) => patterns.map((p) => `(?:${p})`).join
  */
 function occurrencePrefilter(columns: Columns, searches: IdentifierSearch[]): string | undefined {
   const emails = [...new Set(searches.flatMap((s) => (s.email ? [s.email] : [])))];
-  const distinctive = searches.filter((s) => s.distinctive);
+  // Every id pattern requires the id itself: a literal alternation of the ids is a cheap superset of all of them.
+  const ids = lit(alternation([...new Set(searches.map((s) => reEscape(s.userId)))]));
   const short = searches.filter((s) => !s.distinctive);
   const conds: string[] = [];
   for (const [name, type] of columns) {
@@ -128,15 +129,14 @@ function occurrencePrefilter(columns: Columns, searches: IdentifierSearch[]): st
     const integer = INTEGER_TYPE.test(type);
     if (!text && !integer) continue;
     const s = type === 'VARCHAR' ? q(name) : `CAST(${q(name)} AS VARCHAR)`;
-    if (text && emails.length > 0) conds.push(`regexp_matches(lower(${s}), ${lit(alternation(emails.map(reEscape)))})`);
-    if (distinctive.length > 0)
-      conds.push(`regexp_matches(${s}, ${lit(alternation(distinctive.map((d) => d.idPattern)))})`);
-    if (short.length === 0) continue;
+    if (text && emails.length > 0) {
+      conds.push(`regexp_matches(lower(${s}), ${lit(alternation(emails.map(reEscape)))})`);
+    }
     const personal = short.filter((x) => new RegExp(x.personColumnPattern, 'i').test(name));
     if (personal.length > 0 && (text || /id$/i.test(name))) {
       conds.push(`trim(${s}) IN (${[...new Set(personal.map((x) => lit(x.userId)))].join(', ')})`);
     }
-    if (text) conds.push(`regexp_matches(${s}, ${lit(alternation(short.map((x) => x.idPattern)))})`);
+    if (text || searches.some((x) => x.distinctive)) conds.push(`regexp_matches(${s}, ${ids})`);
   }
   return conds.length === 0 ? undefined : conds.map((c) => `coalesce(${c}, false)`).join(' OR ');
 }
