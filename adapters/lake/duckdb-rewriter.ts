@@ -110,37 +110,6 @@ function occurrenceConditions(columns: Columns, search: IdentifierSearch): strin
   return conds;
 }
 
-const reEscape = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const alternation = (patterns: string[]) => patterns.map((p) => `(?:${p})`).join('|');
-
-/**
- * One cheap condition per column that every subject's occurrence implies (ids by hash `IN`, emails and id patterns
- * as one RE2 alternation), so a batch reads each row's columns once instead of once per subject; the per-subject
- * conditions then run only on the rows that pass it.
- */
-function occurrencePrefilter(columns: Columns, searches: IdentifierSearch[]): string | undefined {
-  const emails = [...new Set(searches.flatMap((s) => (s.email ? [s.email] : [])))];
-  // Every id pattern requires the id itself: a literal alternation of the ids is a cheap superset of all of them.
-  const ids = lit(alternation([...new Set(searches.map((s) => reEscape(s.userId)))]));
-  const short = searches.filter((s) => !s.distinctive);
-  const conds: string[] = [];
-  for (const [name, type] of columns) {
-    const text = TEXT_TYPE.test(type);
-    const integer = INTEGER_TYPE.test(type);
-    if (!text && !integer) continue;
-    const s = type === 'VARCHAR' ? q(name) : `CAST(${q(name)} AS VARCHAR)`;
-    if (text && emails.length > 0) {
-      conds.push(`regexp_matches(lower(${s}), ${lit(alternation(emails.map(reEscape)))})`);
-    }
-    const personal = short.filter((x) => new RegExp(x.personColumnPattern, 'i').test(name));
-    if (personal.length > 0 && (text || /id$/i.test(name))) {
-      conds.push(`trim(${s}) IN (${[...new Set(personal.map((x) => lit(x.userId)))].join(', ')})`);
-    }
-    if (text || searches.some((x) => x.distinctive)) conds.push(`regexp_matches(${s}, ${ids})`);
-  }
-  return conds.length === 0 ? undefined : conds.map((c) => `coalesce(${c}, false)`).join(' OR ');
-}
-
 /**
  * A condition every subject's change condition implies (a reference column holding one of the ids, an email column
  * holding one of the emails), as hash `IN` lists: the per-subject conditions then run only on the rows that pass.
@@ -356,12 +325,10 @@ export class DuckDbLakeRewriter implements LakeRewriter {
       });
       const live = perSubject.filter((x): x is NonNullable<typeof x> => x !== undefined);
       if (live.length === 0) return out;
-      const prefilter = searches.length > 1 ? occurrencePrefilter(columns, searches) : undefined;
       const found = await rows(
         conn,
         `SELECT ${q(FILE_COLUMN)} AS file, ${live.map((l) => `sum(${l.hits}) AS n${l.i}`).join(', ')} ` +
-          `FROM ${readParquetSql(files, true)} WHERE ${prefilter ? `(${prefilter}) AND ` : ''}` +
-          `(${live.map((l) => `coalesce(${l.any}, false)`).join(' OR ')}) GROUP BY 1`,
+          `FROM ${readParquetSql(files, true)} WHERE ${live.map((l) => `coalesce(${l.any}, false)`).join(' OR ')} GROUP BY 1`,
         batchParams(searches.map((s) => ({ uid: s.userId, email: s.email, idpat: s.idPattern, tenant: s.tenantId }))),
       );
       for (const f of found) {
