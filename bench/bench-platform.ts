@@ -45,6 +45,7 @@ export function runAnalytics(env: NodeJS.ProcessEnv, ...args: string[]): string 
 export function startBenchWorker(
   env: NodeJS.ProcessEnv,
   prefix: string,
+  onLine?: (line: string) => void,
 ): Promise<(() => void) & { readonly pid: number }> {
   const child = spawn(
     process.execPath,
@@ -56,6 +57,7 @@ export function startBenchWorker(
   );
   return new Promise((resolve, reject) => {
     readline.createInterface({ input: child.stdout }).on('line', (l) => {
+      onLine?.(l);
       if (l.includes('"worker started"'))
         resolve(Object.assign(() => void child.kill('SIGTERM'), { pid: child.pid ?? 0 }));
     });

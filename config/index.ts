@@ -28,7 +28,14 @@ interface CommonConfig {
   redis: { host: string; port: number };
   lake: { root: string; zones: { raw: string; processed: string; archive: string } };
   warehouse: { duckdbPath: string; dataset: string; maximumBytesBilled: number };
-  worker: { metricsHost: string; metricsPort: number; maxCachedWorkflows: number; logLevel: Env['LOG_LEVEL'] };
+  worker: {
+    metricsHost: string;
+    metricsPort: number;
+    maxCachedWorkflows: number;
+    logLevel: Env['LOG_LEVEL'];
+    /** Batching of concurrent GDPR erasures' lake and warehouse passes. */
+    gdprBatch: { windowMs: number; maxSubjects: number };
+  };
   notifyWebhookUrl?: string;
   /** Due time (`HH:MM` UTC) per scheduled pipeline, from `SCHEDULED_PIPELINES`' due variables. */
   sla: Record<string, string>;
@@ -155,6 +162,7 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
       metricsPort: env.WORKER_METRICS_PORT,
       maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
       logLevel: env.LOG_LEVEL,
+      gdprBatch: { windowMs: env.GDPR_BATCH_WINDOW_MS, maxSubjects: env.GDPR_BATCH_MAX_SUBJECTS },
     },
     notifyWebhookUrl: env.NOTIFY_WEBHOOK_URL,
     sla: Object.fromEntries(

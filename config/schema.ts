@@ -64,6 +64,13 @@ export const envSchema = z
     WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
     /** Workflows kept in the worker's sticky cache (bounded: the cache can exhaust memory). @default 200 */
     WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(200),
+    /**
+     * How long the first GDPR erasure of a batch waits for others before the batched lake/warehouse pass starts (ms);
+     * later batches form while one runs (activities/gdpr/batcher.ts). @default 1000
+     */
+    GDPR_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+    /** Most erasure subjects in one batched pass. @default 100 */
+    GDPR_BATCH_MAX_SUBJECTS: z.coerce.number().int().min(1).max(1000).default(100),
 
     /** Spark master for the local SparkRunner. @default local[*] */
     SPARK_MASTER: z.string().min(1).default('local[*]'),

@@ -3,6 +3,7 @@ import { type DataConverter } from '@temporalio/common';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createExtractActivities } from '../activities/extract';
 import { createGdprActivities, DEFAULT_RESIDUAL_POLICY } from '../activities/gdpr';
+import type { BatchOptions } from '../activities/gdpr/batcher';
 import { DuckDbLakeRewriter } from '../adapters/lake/duckdb-rewriter';
 import { duckdbParquetWriter } from '../adapters/parquet';
 import { createBackfillActivities } from '../activities/backfill';
@@ -50,6 +51,8 @@ export interface CreateWorkersOptions {
   slaDueAt?: SlaDeps['dueAt'];
   /** @default the SDK runtime's meter (the worker's Prometheus endpoint) */
   metrics?: PipelineMetrics;
+  /** How concurrent GDPR erasures share lake and warehouse passes (config.gdprBatch). @default see GdprActivityDeps */
+  gdprBatch?: BatchOptions;
 }
 
 /** Every activity the workers register, built over the adapters. */
@@ -58,7 +61,7 @@ export function createActivities(
   clientConnection: Connection,
   options: Pick<
     CreateWorkersOptions,
-    'namespace' | 'dataset' | 'qualityChecks' | 'sla' | 'slaDueAt' | 'metrics' | 'dataConverter'
+    'namespace' | 'dataset' | 'qualityChecks' | 'sla' | 'slaDueAt' | 'metrics' | 'dataConverter' | 'gdprBatch'
   > & { uiUrl: string },
 ) {
   const dataset = options.dataset ?? userAnalytics;
@@ -83,6 +86,7 @@ export function createActivities(
       dataset,
       lock,
       residual: { ...DEFAULT_RESIDUAL_POLICY, platform: adapters.platform },
+      batch: options.gdprBatch,
       async historyRetentionMs() {
         const ns = await clientConnection.workflowService.describeNamespace({ namespace: options.namespace });
         const ttl = ns.config?.workflowExecutionRetentionTtl;

@@ -40,6 +40,10 @@ export async function runWorker(
       adapters,
       dataConverter,
       maxCachedWorkflows: config.worker.maxCachedWorkflows,
+      gdprBatch: {
+        ...config.worker.gdprBatch,
+        onBatch: (pass, subjects) => logger.info('gdpr batch', { pass, subjects }),
+      },
       ui: { url: config.temporal.uiUrl },
       sla: config.sla,
       taskQueues:

@@ -23,7 +23,7 @@ export interface IdentifierMatcher {
   countInText(text: string): number;
 }
 
-export function identifierMatcher(subject: { userId: string; email?: string }): IdentifierMatcher {
+export function identifierMatcher(subject: { tenantId?: string; userId: string; email?: string }): IdentifierMatcher {
   const id = subject.userId;
   const distinctive = id.length >= 12 || (id.length >= 8 && /[^0-9]/.test(id));
   const lead = distinctive
@@ -36,7 +36,14 @@ export function identifierMatcher(subject: { userId: string; email?: string }): 
   const jsPattern = new RegExp(`${body}(?=${end})`, distinctive ? 'g' : 'gi');
   const email = subject.email?.toLowerCase();
   return {
-    search: { userId: id, email, distinctive, idPattern, personColumnPattern: PERSON_COLUMN },
+    search: {
+      userId: id,
+      tenantId: subject.tenantId,
+      email,
+      distinctive,
+      idPattern,
+      personColumnPattern: PERSON_COLUMN,
+    },
     countInText(text: string): number {
       let n = (text.match(jsPattern) ?? []).length;
       if (email) n += text.toLowerCase().split(email).length - 1;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type {
+  EraseTableResult,
   LakeRewriter,
   ObjectStore,
   ParquetWriter,
@@ -23,8 +24,9 @@ import type {
 import { asActivityFailure } from '../failures';
 import { withHeartbeat } from '../heartbeat';
 import { writeAuditRow as writeAudit } from '../operations-rows';
-import { eraseUserFromObjects } from './lake-erasure';
-import { scanObjectsForUser } from './lake-scan';
+import { Coalescer, type BatchOptions } from './batcher';
+import { eraseUsersFromObjects, type ObjectErasureResult } from './lake-erasure';
+import { scanObjectsForUsers, type ObjectScanResult } from './lake-scan';
 
 export interface Subject {
   tenantId: string;
@@ -76,6 +78,12 @@ export interface GdprActivityDeps {
   residual?: ResidualPolicy;
   /** Retention of closed workflow histories in the namespace, ms (asked of the server; the request's own history). */
   historyRetentionMs?: () => Promise<number>;
+  /**
+   * How concurrent erasures share the lake and warehouse passes (activities/gdpr/batcher.ts): the lake rewrite, the
+   * lake scan and the warehouse scan of every subject pending in this worker run as one pass each. @default
+   * { windowMs: 1000, maxSubjects: 100 }
+   */
+  batch?: BatchOptions;
 }
 
 const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
@@ -135,6 +143,39 @@ export function residualCopies(
  */
 export function createGdprActivities(deps: GdprActivityDeps) {
   const residual = deps.residual ?? DEFAULT_RESIDUAL_POLICY;
+  // One pass per batch of pending subjects (see batcher.ts); each activity still gets only its own subject's result.
+  const lakeErasure = new Coalescer<ErasureInput, ObjectErasureResult>(
+    'lake_erasure',
+    (inputs) => eraseUsersFromObjects(deps, inputs, { lock: deps.lock }),
+    deps.batch,
+  );
+  const warehouseErasure = new Coalescer<ErasureInput, EraseTableResult[]>(
+    'warehouse_erasure',
+    async (inputs) => {
+      const subjects = inputs.map((i) => ({
+        tenantId: i.tenantId,
+        userId: i.userId,
+        email: i.email,
+        token: i.token,
+        erasedAt: i.erasedAt,
+      }));
+      if (deps.warehouse.eraseUsers) return deps.warehouse.eraseUsers({ dataset: deps.dataset, subjects });
+      const out: EraseTableResult[][] = [];
+      for (const subject of subjects) out.push(await deps.warehouse.eraseUser({ dataset: deps.dataset, subject }));
+      return out;
+    },
+    deps.batch,
+  );
+  const lakeScan = new Coalescer<KnownSubject, ObjectScanResult[]>(
+    'lake_scan',
+    (subjects) => scanObjectsForUsers(deps, subjects),
+    deps.batch,
+  );
+  const warehouseScan = new Coalescer<KnownSubject, { scanned: number; occurrences: number }>(
+    'warehouse_scan',
+    (subjects) => scanWarehouseMany(deps.warehouse, deps.dataset, subjects),
+    deps.batch,
+  );
   return {
     async gdprLookupSubject(s: Subject): Promise<LookupResult> {
       return asActivityFailure(async () => {
@@ -175,21 +216,14 @@ export function createGdprActivities(deps: GdprActivityDeps) {
       });
     },
 
-    /** One eraseUser call: every table's statements come from the one plan (schema/erasure). */
+    /** The subject's share of a batched warehouse pass: every table's statements come from the one plan (schema/erasure). */
     async gdprEraseWarehouse(input: ErasureInput): Promise<Record<string, number>> {
       return asActivityFailure(async () => {
         const counts: Record<string, number> = {};
         const remaining: string[] = [];
-        const results = await deps.warehouse.eraseUser({
-          dataset: deps.dataset,
-          subject: {
-            tenantId: input.tenantId,
-            userId: input.userId,
-            email: input.email,
-            token: input.token,
-            erasedAt: input.erasedAt,
-          },
-        });
+        // Joins the worker's next warehouse pass (one statement per table and kind for the whole batch); the results
+        // and the remaining-rows check are this subject's own.
+        const results = await withHeartbeat(() => warehouseErasure.submit(input));
         for (const r of results) {
           if (r.action === 'skip') continue;
           counts[`warehouse.${r.table}`] = r.affected;
@@ -205,13 +239,10 @@ export function createGdprActivities(deps: GdprActivityDeps) {
     async gdprRewriteObjects(input: ErasureInput): Promise<Record<string, number>> {
       return asActivityFailure(async () => {
         const ctx = Context.current();
-        const result = await withHeartbeat((report) =>
-          eraseUserFromObjects(deps, input, {
-            lock: deps.lock,
-            signal: ctx.cancellationSignal,
-            onProgress: (p) => report(p),
-          }),
-        );
+        ctx.cancellationSignal.throwIfAborted();
+        // Joins the worker's next lake pass; heartbeats while it waits and while the pass runs. The pass goes on if
+        // this activity is cancelled (it serves other subjects; a rerun finds the work done).
+        const result = await withHeartbeat(() => lakeErasure.submit(input));
         const counts: Record<string, number> = {};
         for (const [zone, z] of Object.entries(result.zones)) {
           counts[`objects.${zone}.rewritten`] = z.objectsRewritten;
@@ -235,8 +266,12 @@ export function createGdprActivities(deps: GdprActivityDeps) {
           scanned: source.scanned + stream.scanned,
           occurrences: sum(source.occurrences) + sum(stream.occurrences),
         });
-        out.push({ store: 'warehouse', ...(await scanWarehouse(deps.warehouse, deps.dataset, s)) });
-        const objects = await withHeartbeat(() => scanObjectsForUser(deps, s, { signal: ctx.cancellationSignal }));
+        ctx.cancellationSignal.throwIfAborted();
+        // The warehouse and lake scans join the worker's next batched pass; the counts returned are this subject's own.
+        const [warehouse, objects] = await withHeartbeat(() =>
+          Promise.all([warehouseScan.submit(s), lakeScan.submit(s)]),
+        );
+        out.push({ store: 'warehouse', ...warehouse });
         for (const o of objects) out.push({ store: o.store, scanned: o.scanned, occurrences: o.occurrences });
         const cache = await deps.cache.scan(s);
         out.push({ store: 'redis', scanned: cache.scanned, occurrences: cache.occurrences });
@@ -328,36 +363,58 @@ export function createGdprActivities(deps: GdprActivityDeps) {
 
 /**
  * Counts, in every warehouse table, rows whose person-reference columns (schema/erasure) equal the user id and rows
- * where any STRING or JSON column contains the email. Equality, not substring, for the id: ids are small integers
- * that occur inside other numbers.
+ * where any STRING or JSON column contains the email (within the subject's tenant where the table has a `tenant_id`:
+ * emails are per tenant, as the erasure rules match them; the id is the User Module's global key). Equality, not
+ * substring, for the id: ids are small integers that occur inside other numbers.
  */
 export async function scanWarehouse(
   warehouse: Warehouse,
   dataset: Dataset,
   s: KnownSubject,
 ): Promise<{ scanned: number; occurrences: number }> {
-  let occurrences = 0;
-  let scanned = 0;
+  const [one] = await scanWarehouseMany(warehouse, dataset, [s]);
+  return one as { scanned: number; occurrences: number };
+}
+
+/**
+ * `scanWarehouse` for many subjects: one query per table, each subject's conditions (its own parameters) counted in
+ * a column of its own, so element i is exactly what scanning for subject i alone finds.
+ */
+export async function scanWarehouseMany(
+  warehouse: Warehouse,
+  dataset: Dataset,
+  subjects: KnownSubject[],
+): Promise<Array<{ scanned: number; occurrences: number }>> {
+  const out = subjects.map(() => ({ scanned: 0, occurrences: 0 }));
+  if (subjects.length === 0) return out;
   const references = warehouseReferenceColumns();
   for (const table of dataset.tables) {
     const idColumns = table.columns.filter((c) => c.type === 'STRING' && references[table.name]?.includes(c.name));
     const textColumns = table.columns.filter((c) => c.type === 'STRING' || c.type === 'JSON');
-    const conditions = [
-      ...idColumns.map((c) => `${c.name} = @user`),
-      ...textColumns.map((c) => `strpos(lower(cast(${c.name} as string)), @email) > 0`),
-    ];
-    scanned++;
-    if (conditions.length === 0) continue;
+    for (const o of out) o.scanned++;
+    if (idColumns.length === 0 && textColumns.length === 0) continue;
+    const params: Record<string, string> = {};
+    const tenantScoped = table.columns.some((c) => c.name === 'tenant_id');
+    const conditions = subjects.map((s, i) => {
+      if (idColumns.length > 0) params[`user_${i}`] = s.userId;
+      if (textColumns.length > 0) params[`email_${i}`] = s.email.toLowerCase();
+      if (tenantScoped && textColumns.length > 0) params[`tenant_${i}`] = s.tenantId;
+      const inTenant = tenantScoped ? ` and cast(tenant_id as string) = @tenant_${i}` : '';
+      return [
+        ...idColumns.map((c) => `${c.name} = @user_${i}`),
+        ...textColumns.map((c) => `strpos(lower(cast(${c.name} as string)), @email_${i}) > 0${inTenant}`),
+      ].join(' or ');
+    });
     const rows = await warehouse.query(
-      `select count(*) as n from ${dataset.name}.${table.name} where ${conditions.join(' or ')}`,
-      {
-        ...(idColumns.length > 0 ? { user: s.userId } : {}),
-        ...(textColumns.length > 0 ? { email: s.email.toLowerCase() } : {}),
-      },
+      `select ${conditions.map((c, i) => `coalesce(sum(case when ${c} then 1 else 0 end), 0) as n_${i}`).join(', ')} ` +
+        `from ${dataset.name}.${table.name} where ${conditions.map((c) => `(${c})`).join(' or ')}`,
+      params,
     );
-    occurrences += Number(rows[0]?.n ?? 0);
+    out.forEach((o, i) => {
+      o.occurrences += Number(rows[0]?.[`n_${i}`] ?? 0);
+    });
   }
-  return { scanned, occurrences };
+  return out;
 }
 
 export type GdprActivities = ReturnType<typeof createGdprActivities>;

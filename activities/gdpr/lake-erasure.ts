@@ -98,16 +98,35 @@ export async function eraseUserFromObjects(
   subjectInput: ErasureSubject,
   options: EraseObjectsOptions,
 ): Promise<ObjectErasureResult> {
+  const [result] = await eraseUsersFromObjects(ports, [subjectInput], options);
+  return result as ObjectErasureResult;
+}
+
+/**
+ * Erases many people in one pass over the lake: every object is listed, classified and read by the scan once for all
+ * of them, and each partition holding a match is rewritten once under its lock, applying each matching person's own
+ * rule in turn. Element i of the result is subject i's, counted as if it had run alone (objects it changed, its rows).
+ * Subjects never mix: each is matched with its own id, email and tenant (`filesToChangeMany`), so the pass changes
+ * exactly the rows the subjects' separate erasures would. A malformed subject fails the whole call before anything
+ * is touched (the batcher then runs the others alone).
+ */
+export async function eraseUsersFromObjects(
+  ports: LakePorts,
+  subjectInputs: ErasureSubject[],
+  options: EraseObjectsOptions,
+): Promise<ObjectErasureResult[]> {
   const { store, rewriter } = ports;
-  const subject: ErasureSubject = parseSubject(subjectSchema, subjectInput);
+  const subjects: ErasureSubject[] = subjectInputs.map((s) => parseSubject(subjectSchema, s));
   const { lock, signal } = options;
   const dataset = options.dataset ?? userAnalytics;
   const zones = options.zones ?? ZONES;
   const batchSize = Math.max(1, options.batchSize ?? 64);
-  const matcher = identifierMatcher(subject);
-  const result: ObjectErasureResult = {
+  const matchers = subjects.map((s) => identifierMatcher(s));
+  const results: ObjectErasureResult[] = subjects.map(() => ({
     zones: { raw: emptyZoneResult(), processed: emptyZoneResult(), archive: emptyZoneResult() },
-  };
+  }));
+  const all = subjects.map((_, i) => i);
+  if (subjects.length === 0) return results;
   signal?.throwIfAborted();
   const ws = await Workspace.create(store, options.tmpDir);
   try {
@@ -125,10 +144,13 @@ export async function eraseUserFromObjects(
     report();
 
     for (const inv of inventories) {
-      const zr = result.zones[inv.zone];
+      const zoneResults = results.map((r) => r.zones[inv.zone]);
       const counted = (n: number) => {
-        zr.objectsScanned += n;
+        for (const zr of zoneResults) zr.objectsScanned += n;
         progress.scanned += n;
+      };
+      const unclassified = (key: string, who: number[]) => {
+        for (const i of who) zoneResults[i]!.unclassified.push(key);
       };
       // 1. Classify: Parquet by table; other objects are byte-searched (markers hold file names only).
       const groups = new Map<string, { rule: TableErasure; keys: string[] }>();
@@ -141,13 +163,19 @@ export async function eraseUserFromObjects(
         }
         if (!isParquetKey(key)) {
           const bytes = await store.get(inv.zone, key).catch(onlyNotFound); // gone meanwhile: nothing to report
-          if (bytes && matcher.countInText(Buffer.from(bytes).toString('utf8')) > 0) zr.unclassified.push(key);
+          if (bytes) {
+            const text = Buffer.from(bytes).toString('utf8');
+            unclassified(
+              key,
+              all.filter((i) => matchers[i]!.countInText(text) > 0),
+            );
+          }
           skipped++;
           continue;
         }
         const ref = classify(key, dataset);
         if (!ref) {
-          zr.unclassified.push(key);
+          unclassified(key, all);
           skipped++;
           continue;
         }
@@ -163,9 +191,15 @@ export async function eraseUserFromObjects(
       counted(skipped);
       report();
 
-      // 2. Fast scan without locks: which files hold rows to change. A file that vanished meanwhile (its partition
-      //    was replaced by a concurrent rewrite) counts as a match: the locked step re-resolves and decides.
-      const matched = new Set<string>();
+      // 2. Fast scan without locks, one read for every subject: which files hold rows to change, and for whom. A file
+      //    that vanished meanwhile (its partition was replaced by a concurrent rewrite) counts as a match for every
+      //    subject: the locked step re-resolves and decides.
+      const matched = new Map<string, Set<number>>();
+      const match = (key: string, who: number[]) => {
+        const set = matched.get(key) ?? new Set<number>();
+        for (const i of who) set.add(i);
+        matched.set(key, set);
+      };
       for (const { rule, keys } of groups.values()) {
         for (let i = 0; i < keys.length; i += batchSize) {
           signal?.throwIfAborted();
@@ -174,52 +208,70 @@ export async function eraseUserFromObjects(
           await mapLimit(batch, 8, async (key) => {
             const file = await ws.localPath(inv.zone, key).catch(onlyNotFound);
             if (file) located.push({ key, file });
-            else matched.add(key);
+            else match(key, all);
           });
-          const changed = await perFileOnFailure(
+          const changed = await perFileOnFailure<[string, number[]]>(
             located,
             async (items) => {
-              const files = await rewriter.filesToChange(
+              const perSubject = await rewriter.filesToChangeMany(
                 items.map((l) => l.file),
                 rule,
-                subject,
+                subjects,
               );
-              return items.filter((l) => files.includes(l.file)).map((l) => l.key);
+              return items.flatMap((l): Array<[string, number[]]> => {
+                const who = all.filter((s) => perSubject[s]?.includes(l.file));
+                return who.length > 0 ? [[l.key, who]] : [];
+              });
             },
-            (item) => [item.key],
+            (item) => [[item.key, all]],
           );
-          for (const key of changed) matched.add(key);
+          for (const [key, who] of changed) match(key, who);
           await ws.release(located.map((l) => l.file)); // remote stores: keep at most one batch on disk
           counted(batch.length);
           report();
         }
       }
 
-      // 3. Rewrite each partition / plain object holding a match, under the lock.
-      const units = new Map<string, RewriteUnit>();
-      for (const key of matched) {
+      // 3. Rewrite each partition / plain object holding a match once, under the lock, for the subjects it matched.
+      const units = new Map<string, RewriteUnit & { who: Set<number> }>();
+      for (const [key, who] of matched) {
         const prefix = inv.partitionOf.get(key) ?? [...inv.unresolved].find((p) => key.startsWith(`${p}/`));
         const unit: RewriteUnit = prefix
           ? { zone: inv.zone, target: prefix, partition: true }
           : { zone: inv.zone, target: key, partition: false };
-        units.set(`${unit.partition ? 'p' : 'o'}:${unit.target}`, unit);
+        const id = `${unit.partition ? 'p' : 'o'}:${unit.target}`;
+        const existing = units.get(id) ?? { ...unit, who: new Set<number>() };
+        for (const i of who) existing.who.add(i);
+        units.set(id, existing);
       }
-      const ctx: UnitContext = { store, rewriter, ws, subject, dataset, signal };
       await mapLimit([...units.values()], Math.max(1, options.concurrency ?? 2), async (unit) => {
         signal?.throwIfAborted();
+        const order = [...unit.who].sort((x, y) => x - y);
+        const ctx: UnitContext = {
+          store,
+          rewriter,
+          ws,
+          subjects: order.map((i) => subjects[i] as ErasureSubject),
+          dataset,
+          signal,
+        };
         const done = await lock(
           unit.partition ? lakePartitionLock(unit.zone, unit.target) : `gdpr-objects:${unit.zone}:${unit.target}`,
           (held) => (unit.partition ? rewritePartition(ctx, unit, held) : rewritePlainObject(ctx, unit, held)),
           { signal },
         );
-        zr.objectsRewritten += done.files;
-        zr.rowsDeleted += done.deleted;
-        zr.rowsTokenised += done.updated;
+        order.forEach((subjectIndex, k) => {
+          const zr = zoneResults[subjectIndex]!;
+          const o = done.perSubject[k] ?? NOTHING;
+          zr.objectsRewritten += o.files;
+          zr.rowsDeleted += o.deleted;
+          zr.rowsTokenised += o.updated;
+        });
         progress.rewritten += done.files;
         report();
       });
     }
-    return result;
+    return results;
   } finally {
     await ws.dispose();
   }
@@ -229,25 +281,65 @@ interface UnitContext {
   store: ObjectStore;
   rewriter: LakeRewriter;
   ws: Workspace;
-  subject: ErasureSubject;
+  /** The subjects whose rows the unit holds, applied in this order. */
+  subjects: ErasureSubject[];
   dataset: Dataset;
   signal?: AbortSignal;
 }
 
+/** Files replaced in a unit, and what each of the unit's subjects changed (in `UnitContext.subjects` order). */
+interface UnitOutcomes {
+  files: number;
+  perSubject: UnitOutcome[];
+}
+const nothingFor = (ctx: UnitContext): UnitOutcomes => ({ files: 0, perSubject: ctx.subjects.map(() => NOTHING) });
+
 /**
- * Under the partition's lock: resolve the committed generation, rewrite the files holding the person's rows, carry the
- * others over unchanged, and replace the partition; start over if the generation changed meanwhile (a writer that
+ * Applies every subject's rule to `input` in one read and one write (`rewriteMany`, equal to applying them in turn).
+ * Returns the file written (undefined when no subject changed anything), the temp files, and per-subject counts.
+ */
+async function rewriteForSubjects(
+  ctx: UnitContext,
+  input: string,
+  name: string,
+  rule: TableErasure,
+): Promise<{ output?: string; temps: string[]; perSubject: UnitOutcome[] }> {
+  const out = await ctx.ws.tempFile(name);
+  const r =
+    ctx.subjects.length === 1
+      ? await ctx.rewriter.rewrite(input, out, rule, ctx.subjects[0]!).then((one) => ({
+          changed: one.changed,
+          perSubject: [{ deleted: one.deleted, updated: one.updated }],
+        }))
+      : await ctx.rewriter.rewriteMany(input, out, rule, ctx.subjects);
+  const perSubject = r.perSubject.map((p) =>
+    p.deleted + p.updated > 0 ? { files: 1, deleted: p.deleted, updated: p.updated } : NOTHING,
+  );
+  return r.changed ? { output: out, temps: [out], perSubject } : { temps: [out], perSubject };
+}
+
+const addOutcomes = (a: UnitOutcome[], b: UnitOutcome[]) =>
+  a.map((x, i) => ({
+    files: x.files + (b[i]?.files ?? 0),
+    deleted: x.deleted + (b[i]?.deleted ?? 0),
+    updated: x.updated + (b[i]?.updated ?? 0),
+  }));
+
+/**
+ * Under the partition's lock: resolve the committed generation, rewrite the files holding the subjects' rows, carry
+ * the others over unchanged, and replace the partition; start over if the generation changed meanwhile (a writer that
  * does not take the lock, e.g. a pipeline re-run).
  */
-async function rewritePartition(ctx: UnitContext, unit: RewriteUnit, held: AbortSignal): Promise<UnitOutcome> {
-  const { store, rewriter, ws, subject, dataset, signal } = ctx;
+async function rewritePartition(ctx: UnitContext, unit: RewriteUnit, held: AbortSignal): Promise<UnitOutcomes> {
+  const { store, ws, dataset, signal } = ctx;
   const attempts = 5;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     signal?.throwIfAborted();
     const snapshot = await store.readPartition(unit.zone, unit.target);
-    if (!snapshot) return NOTHING;
+    if (!snapshot) return nothingFor(ctx);
     const files: PartitionFile[] = [];
-    const outcome = { ...NOTHING };
+    const temps: string[] = [];
+    const outcome = nothingFor(ctx);
     let vanished = false;
     try {
       for (const key of snapshot.keys) {
@@ -262,13 +354,13 @@ async function rewritePartition(ctx: UnitContext, unit: RewriteUnit, held: Abort
           }
           throw err;
         }
+        temps.push(local);
         const name = path.posix.basename(key);
         const rule = isParquetKey(key) ? classify(key, dataset)?.rule : undefined;
         if (rule) {
-          const out = await ws.tempFile(name);
-          let r: Awaited<ReturnType<LakeRewriter['rewrite']>>;
+          let r: Awaited<ReturnType<typeof rewriteForSubjects>>;
           try {
-            r = await rewriter.rewrite(local, out, rule, subject);
+            r = await rewriteForSubjects(ctx, local, name, rule);
           } catch (err) {
             // Replaced under us by a writer that does not take the lock: resolve again. Otherwise a real failure.
             const now = await store.readPartition(unit.zone, unit.target);
@@ -276,18 +368,18 @@ async function rewritePartition(ctx: UnitContext, unit: RewriteUnit, held: Abort
             vanished = true;
             break;
           }
-          if (r.changed) {
-            files.push({ name, path: out });
+          temps.push(...r.temps);
+          if (r.output) {
+            files.push({ name, path: r.output });
             outcome.files++;
-            outcome.deleted += r.deleted;
-            outcome.updated += r.updated;
+            outcome.perSubject = addOutcomes(outcome.perSubject, r.perSubject);
             continue;
           }
         }
         files.push({ name, path: local });
       }
       if (vanished) continue;
-      if (outcome.files === 0) return NOTHING; // another erasure got here first
+      if (outcome.files === 0) return nothingFor(ctx); // another erasure got here first
       held.throwIfAborted();
       signal?.throwIfAborted();
       const current = await store.readPartition(unit.zone, unit.target);
@@ -300,7 +392,7 @@ async function rewritePartition(ctx: UnitContext, unit: RewriteUnit, held: Abort
       }
       return outcome;
     } finally {
-      await ws.release(files.map((f) => ('path' in f ? f.path : '')));
+      await ws.release(temps);
     }
   }
   throw new PlatformError(
@@ -310,27 +402,29 @@ async function rewritePartition(ctx: UnitContext, unit: RewriteUnit, held: Abort
 }
 
 /** Under the object's lock: rewrite a plain object (no partition generations) and `putFile` the copy. */
-async function rewritePlainObject(ctx: UnitContext, unit: RewriteUnit, held: AbortSignal): Promise<UnitOutcome> {
-  const { store, rewriter, ws, subject, dataset, signal } = ctx;
+async function rewritePlainObject(ctx: UnitContext, unit: RewriteUnit, held: AbortSignal): Promise<UnitOutcomes> {
+  const { store, ws, dataset, signal } = ctx;
   signal?.throwIfAborted();
   const rule = classify(unit.target, dataset)?.rule;
-  if (!rule) return NOTHING;
+  if (!rule) return nothingFor(ctx);
   let local: string;
   try {
     local = await ws.localPath(unit.zone, unit.target, true);
   } catch (err) {
-    if (err instanceof PlatformError && err.type === ErrorType.NotFound) return NOTHING; // deleted meanwhile
+    if (err instanceof PlatformError && err.type === ErrorType.NotFound) return nothingFor(ctx); // deleted meanwhile
     throw err;
   }
-  const out = await ws.tempFile(path.posix.basename(unit.target));
+  const r = await rewriteForSubjects(ctx, local, path.posix.basename(unit.target), rule).catch(async (err: unknown) => {
+    await ws.release([local]);
+    throw err;
+  });
   try {
-    const r = await rewriter.rewrite(local, out, rule, subject);
-    if (!r.changed) return NOTHING;
+    if (!r.output) return nothingFor(ctx);
     held.throwIfAborted();
     signal?.throwIfAborted();
-    await store.putFile(unit.zone, unit.target, out);
-    return { files: 1, deleted: r.deleted, updated: r.updated };
+    await store.putFile(unit.zone, unit.target, r.output);
+    return { files: 1, perSubject: r.perSubject };
   } finally {
-    await ws.release([local, out]);
+    await ws.release([local, ...r.temps]);
   }
 }

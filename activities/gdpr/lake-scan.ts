@@ -46,20 +46,35 @@ export async function scanObjectsForUser(
   subjectInput: { tenantId: string; userId: string; email?: string },
   options: ScanObjectsOptions = {},
 ): Promise<ObjectScanResult[]> {
+  const [result] = await scanObjectsForUsers(ports, [subjectInput], options);
+  return result as ObjectScanResult[];
+}
+
+/**
+ * `scanObjectsForUser` for many people in one pass: every object is listed and read once, and each person's
+ * occurrences are counted on their own (`occurrencesMany`: a column per person), so element i is exactly what scanning
+ * for subject i alone finds.
+ */
+export async function scanObjectsForUsers(
+  ports: { store: ObjectStore; rewriter: LakeRewriter },
+  subjectInputs: Array<{ tenantId: string; userId: string; email?: string }>,
+  options: ScanObjectsOptions = {},
+): Promise<ObjectScanResult[][]> {
   const { store, rewriter } = ports;
-  const subject = parseSubject(scanSubjectSchema, subjectInput);
+  const subjects = subjectInputs.map((s) => parseSubject(scanSubjectSchema, s));
   const { signal } = options;
   const zones = options.zones ?? ZONES;
   const batchSize = Math.max(1, options.batchSize ?? 64);
-  const matcher = identifierMatcher(subject);
+  const matchers = subjects.map((s) => identifierMatcher(s));
   const progress: ObjectErasureProgress = { scanned: 0, total: 0, rewritten: 0 };
+  const out: ObjectScanResult[][] = subjects.map(() => []);
+  if (subjects.length === 0) return out;
   signal?.throwIfAborted();
   const ws = await Workspace.create(store, options.tmpDir);
   try {
     const listed = new Map<Zone, string[]>();
     for (const zone of zones) listed.set(zone, await store.list(zone, ''));
     for (const keys of listed.values()) progress.total += keys.length;
-    const out: ObjectScanResult[] = [];
     for (const zone of zones) {
       // An object replaced while the zone was scanned (a concurrent erasure's rewrite) means the listing is stale:
       // scan the zone again from a fresh listing.
@@ -67,7 +82,8 @@ export async function scanObjectsForUser(
         const keys = listed.get(zone) ?? (await store.list(zone, ''));
         const startedAt = progress.scanned;
         try {
-          out.push(await scanZone(zone, keys));
+          const zoneResults = await scanZone(zone, keys);
+          zoneResults.forEach((r, i) => out[i]!.push(r));
           break;
         } catch (err) {
           if (!(err instanceof Vanished) || attempt >= 5) throw err;
@@ -84,15 +100,21 @@ export async function scanObjectsForUser(
     await ws.dispose();
   }
 
-  async function scanZone(zone: Zone, keys: string[]): Promise<ObjectScanResult> {
-    const result: ObjectScanResult = { store: `objects.${zone}`, scanned: 0, occurrences: 0, examples: [] };
-    const found = (key: string, n: number) => {
+  async function scanZone(zone: Zone, keys: string[]): Promise<ObjectScanResult[]> {
+    const results: ObjectScanResult[] = subjects.map(() => ({
+      store: `objects.${zone}`,
+      scanned: 0,
+      occurrences: 0,
+      examples: [],
+    }));
+    const found = (i: number, key: string, n: number) => {
+      const result = results[i]!;
       if (n <= 0) return;
       result.occurrences += n;
       if (result.examples.length < 10 && !result.examples.includes(key)) result.examples.push(key);
     };
     const counted = (n: number) => {
-      result.scanned += n;
+      for (const r of results) r.scanned += n;
       progress.scanned += n;
     };
     const vanishedIfNotFound = <T>(promise: Promise<T>): Promise<T> =>
@@ -123,7 +145,8 @@ export async function scanObjectsForUser(
         addParquet(key, file);
         continue;
       }
-      found(key, matcher.countInText(Buffer.from(bytes).toString('utf8')));
+      const text = Buffer.from(bytes).toString('utf8');
+      matchers.forEach((m, i) => found(i, key, m.countInText(text)));
       counted(1);
     }
     options.onProgress?.({ ...progress });
@@ -131,32 +154,34 @@ export async function scanObjectsForUser(
       for (let i = 0; i < files.length; i += batchSize) {
         signal?.throwIfAborted();
         const batch = files.slice(i, i + batchSize);
-        for (const [key, n] of await countOccurrences(rewriter, batch, matcher)) found(key, n);
+        for (const [s, key, n] of await countOccurrences(rewriter, batch, matchers)) found(s, key, n);
         counted(batch.length);
         options.onProgress?.({ ...progress });
       }
     }
-    return result;
+    return results;
   }
 }
 
-/** Occurrences per key in a batch of Parquet files (of one table). */
+/** Occurrences per subject and key in a batch of Parquet files (of one table), in one read. */
 async function countOccurrences(
   rewriter: LakeRewriter,
   batch: Located[],
-  matcher: IdentifierMatcher,
-): Promise<Array<[string, number]>> {
-  return perFileOnFailure<[string, number]>(
+  matchers: IdentifierMatcher[],
+): Promise<Array<[number, string, number]>> {
+  return perFileOnFailure<[number, string, number]>(
     batch,
     async (items) => {
-      const byFile = await rewriter.occurrences(
+      const bySubject = await rewriter.occurrencesMany(
         items.map((b) => b.file),
-        matcher.search,
+        matchers.map((m) => m.search),
       );
-      return items.flatMap((i): Array<[string, number]> => {
-        const n = byFile.get(i.file);
-        return n ? [[i.key, n]] : [];
-      });
+      return bySubject.flatMap((byFile, s) =>
+        items.flatMap((i): Array<[number, string, number]> => {
+          const n = byFile.get(i.file);
+          return n ? [[s, i.key, n]] : [];
+        }),
+      );
     },
     () => {
       throw new Vanished();

@@ -67,8 +67,64 @@ function planFor(rule: TableErasure, columns: Columns, subject: ErasureSubject):
   });
 }
 
+const PARAM = /\$(user|tenant|email|token|erased_at|uid|idpat)\b/g;
+/** The statement's parameters renamed for the `i`-th subject of a batch (`$user` → `$user_3`). */
+const forSubject = (sql: string, i: number) => sql.replace(PARAM, (_m, name: string) => `$${name}_${i}`);
+/** The subjects' parameter values under their renamed names. */
+function batchParams(values: Array<Record<string, string | undefined>>): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  values.forEach((v, i) => {
+    for (const [k, x] of Object.entries(v)) out[`${k}_${i}`] = x;
+  });
+  return out;
+}
+
 const INTEGER_TYPE = /^U?(?:TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT)$/;
 const TEXT_TYPE = /^(?:VARCHAR|JSON|BLOB|UUID)$|[[\]()]|^(?:STRUCT|MAP|UNION|LIST)/;
+
+/** The completeness scan's conditions over a file's columns, one per column that could hold an occurrence. */
+function occurrenceConditions(columns: Columns, search: IdentifierSearch): string[] {
+  const person = new RegExp(search.personColumnPattern, 'i');
+  // Emails are per tenant: in a file whose rows carry their tenant, only the subject's tenant's rows count. Ids are
+  // the User Module's global key and count anywhere.
+  const emailScope =
+    search.tenantId !== undefined && columns.has('tenant_id')
+      ? ` AND CAST(${q('tenant_id')} AS VARCHAR) = $tenant`
+      : '';
+  const conds: string[] = [];
+  for (const [name, type] of columns) {
+    if (name === FILE_COLUMN) continue;
+    const text = TEXT_TYPE.test(type);
+    const integer = INTEGER_TYPE.test(type);
+    if (!text && !integer) continue;
+    const s = type === 'VARCHAR' ? q(name) : `CAST(${q(name)} AS VARCHAR)`;
+    const c: string[] = [];
+    if (text && search.email) c.push(`contains(lower(${s}), $email)${emailScope}`);
+    if (search.distinctive) c.push(`contains(${s}, $uid) AND regexp_matches(${s}, $idpat)`);
+    else {
+      if (person.test(name) && (text || /id$/i.test(name))) c.push(`trim(${s}) = $uid`);
+      if (text) c.push(`contains(${s}, $uid) AND regexp_matches(${s}, $idpat)`);
+    }
+    if (c.length > 0) conds.push(anyOf(c) as string);
+  }
+  return conds;
+}
+
+/**
+ * A condition every subject's change condition implies (a reference column holding one of the ids, an email column
+ * holding one of the emails), as hash `IN` lists: the per-subject conditions then run only on the rows that pass.
+ */
+function changePrefilter(rule: TableErasure, columns: Columns, subjects: ErasureSubject[]): string | undefined {
+  const uids = [...new Set(subjects.map((s) => lit(s.userId)))].join(', ');
+  const emails = [...new Set(subjects.flatMap((s) => (s.email ? [lit(s.email.toLowerCase())] : [])))].join(', ');
+  const conds = [
+    ...Object.keys(rule.references)
+      .filter((c) => columns.has(c))
+      .map((c) => `CAST(${q(c)} AS VARCHAR) IN (${uids})`),
+    ...(emails ? rule.emails.filter((c) => columns.has(c)).map((c) => `lower(${q(c)}) IN (${emails})`) : []),
+  ];
+  return conds.length === 0 ? undefined : conds.map((c) => `coalesce(${c}, false)`).join(' OR ');
+}
 
 export class DuckDbLakeRewriter implements LakeRewriter {
   private instance?: Promise<DuckDBInstance>;
@@ -90,16 +146,34 @@ export class DuckDbLakeRewriter implements LakeRewriter {
   }
 
   async filesToChange(files: string[], rule: TableErasure, subject: ErasureSubject): Promise<string[]> {
-    if (files.length === 0) return [];
+    return (await this.filesToChangeMany(files, rule, [subject]))[0] ?? [];
+  }
+
+  /**
+   * One read of the files for many subjects: each subject's own change condition (its parameters renamed, so
+   * subjects never mix: no email of one is matched in another's tenant) is evaluated as its own column.
+   */
+  async filesToChangeMany(files: string[], rule: TableErasure, subjects: ErasureSubject[]): Promise<string[][]> {
+    const out = subjects.map((): string[] => []);
+    if (files.length === 0 || subjects.length === 0) return out;
     return this.connect(async (conn) => {
-      const change = planFor(rule, await describe(conn, files), subject).changeWhen;
-      if (!change) return [];
+      const columns = await describe(conn, files);
+      const conds = subjects.map((s, i) => {
+        const change = planFor(rule, columns, s).changeWhen;
+        return change ? `(${forSubject(change, i)}) IS TRUE` : undefined;
+      });
+      const live = conds.flatMap((c, i) => (c ? [{ c, i }] : []));
+      if (live.length === 0) return out;
+      const prefilter = subjects.length > 1 ? changePrefilter(rule, columns, subjects) : undefined;
       const hits = await rows(
         conn,
-        `SELECT ${q(FILE_COLUMN)} AS file FROM ${readParquetSql(files, true)} WHERE (${change}) IS TRUE GROUP BY 1`,
-        paramValues(subject),
+        `SELECT ${q(FILE_COLUMN)} AS file, ${live.map(({ c, i }) => `bool_or(${c}) AS s${i}`).join(', ')} ` +
+          `FROM ${readParquetSql(files, true)} WHERE ${prefilter ? `(${prefilter}) AND ` : ''}` +
+          `(${live.map(({ c }) => c).join(' OR ')}) GROUP BY 1`,
+        batchParams(subjects.map((s) => paramValues(s))),
       );
-      return hits.map((h) => str(h.file));
+      for (const h of hits) for (const { i } of live) if (h[`s${i}`] === true) out[i]!.push(str(h.file));
+      return out;
     });
   }
 
@@ -155,36 +229,114 @@ export class DuckDbLakeRewriter implements LakeRewriter {
     });
   }
 
-  async occurrences(files: string[], search: IdentifierSearch): Promise<Map<string, number>> {
-    const out = new Map<string, number>();
-    if (files.length === 0) return out;
-    const person = new RegExp(search.personColumnPattern, 'i');
+  /**
+   * `rewrite` for many subjects in one read and one write of the file: rows any subject's rule deletes go, and each
+   * column takes the first matching branch over the subjects' assignments (their own conditions and parameters), so
+   * the copy equals applying the subjects one after the other. Counts are per subject.
+   */
+  async rewriteMany(input: string, output: string, rule: TableErasure, subjects: ErasureSubject[]) {
     return this.connect(async (conn) => {
-      const conds: string[] = [];
-      for (const [name, type] of await describe(conn, files)) {
-        if (name === FILE_COLUMN) continue;
-        const text = TEXT_TYPE.test(type);
-        const integer = INTEGER_TYPE.test(type);
-        if (!text && !integer) continue;
-        const s = type === 'VARCHAR' ? q(name) : `CAST(${q(name)} AS VARCHAR)`;
-        const c: string[] = [];
-        if (text && search.email) c.push(`contains(lower(${s}), $email)`);
-        if (search.distinctive) c.push(`contains(${s}, $uid) AND regexp_matches(${s}, $idpat)`);
-        else {
-          if (person.test(name) && (text || /id$/i.test(name))) c.push(`trim(${s}) = $uid`);
-          if (text) c.push(`contains(${s}, $uid) AND regexp_matches(${s}, $idpat)`);
-        }
-        if (c.length > 0) conds.push(anyOf(c) as string);
+      const columns = await describe(conn, [input]);
+      const plans = subjects.map((s) => planFor(rule, columns, s));
+      const none = { changed: false, perSubject: subjects.map(() => ({ deleted: 0, updated: 0 })) };
+      const live = plans.flatMap((p, i) => (p.changeWhen ? [i] : []));
+      if (live.length === 0) return none;
+      const params = batchParams(subjects.map((s) => paramValues(s)));
+      const del = (i: number) => (plans[i]!.deleteWhen ? forSubject(plans[i]!.deleteWhen, i) : 'false');
+      const change = (i: number) => forSubject(plans[i]!.changeWhen!, i);
+      const anyDelete = live.map((i) => `(${del(i)}) IS TRUE`).join(' OR ');
+      const anyChange = live.map((i) => `(${change(i)}) IS TRUE`).join(' OR ');
+      const source = readParquetSql([input], false);
+      const [before] = await rows(
+        conn,
+        `SELECT count(*) AS total, count(*) FILTER (WHERE ${anyDelete}) AS deleted, ` +
+          live
+            .map(
+              (i) =>
+                `count(*) FILTER (WHERE (${del(i)}) IS TRUE) AS d${i}, ` +
+                `count(*) FILTER (WHERE (${change(i)}) IS TRUE AND NOT (${anyDelete})) AS u${i}`,
+            )
+            .join(', ') +
+          ` FROM ${source}`,
+        params,
+      );
+      const perSubject = subjects.map((_, i) => ({
+        deleted: Number(before?.[`d${i}`] ?? 0),
+        updated: Number(before?.[`u${i}`] ?? 0),
+      }));
+      const total = Number(before?.total ?? 0);
+      const deleted = Number(before?.deleted ?? 0);
+      if (perSubject.every((p) => p.deleted + p.updated === 0)) return none;
+
+      const select = [...columns].map(([name, type]) => {
+        const branches = live.flatMap((i) =>
+          (plans[i]!.assignments.find((x) => x.column === name)?.branches ?? []).map((b) => ({
+            when: forSubject(b.when, i),
+            value: forSubject(b.value, i),
+          })),
+        );
+        return branches.length > 0
+          ? `CAST(${caseExpression('duckdb', { column: name, branches })} AS ${type}) AS ${q(name)}`
+          : q(name);
+      });
+      const copy =
+        `COPY (SELECT ${select.join(', ')} FROM ${source} WHERE NOT (${anyDelete})) ` +
+        `TO ${lit(output)} (FORMAT parquet, COMPRESSION snappy)`;
+      await conn.run(copy, paramsFor(copy, params));
+
+      const after = await describe(conn, [output]);
+      const sameSchema = after.size === columns.size && [...columns].every(([n, t]) => after.get(n) === t);
+      const [check] = await rows(
+        conn,
+        `SELECT count(*) AS total, count(*) FILTER (WHERE ${anyChange}) AS left FROM ${readParquetSql([output], false)}`,
+        params,
+      );
+      if (!sameSchema || Number(check?.total) !== total - deleted || Number(check?.left) !== 0) {
+        throw new PlatformError(
+          ErrorType.TransientInfrastructure,
+          `rewritten copy of ${path.basename(input)} (${rule.table}, ${subjects.length} subjects) failed its check: ` +
+            `schema ${sameSchema ? 'kept' : 'changed'}, ${str(check?.total)} rows (expected ${total - deleted}), ` +
+            `${str(check?.left)} still to change`,
+        );
       }
-      if (conds.length === 0) return out;
-      const hits = conds.map((c) => `CAST(coalesce(${c}, false) AS INTEGER)`).join(' + ');
+      return { changed: true, perSubject };
+    });
+  }
+
+  async occurrences(files: string[], search: IdentifierSearch): Promise<Map<string, number>> {
+    return (await this.occurrencesMany(files, [search]))[0] ?? new Map<string, number>();
+  }
+
+  /** One read of the files for many subjects; each subject's occurrences are summed in a column of their own. */
+  async occurrencesMany(files: string[], searches: IdentifierSearch[]): Promise<Array<Map<string, number>>> {
+    const out = searches.map(() => new Map<string, number>());
+    if (files.length === 0 || searches.length === 0) return out;
+    return this.connect(async (conn) => {
+      const columns = await describe(conn, files);
+      const perSubject = searches.map((search, i) => {
+        const conds = occurrenceConditions(columns, search);
+        return conds.length === 0
+          ? undefined
+          : {
+              i,
+              any: forSubject(anyOf(conds) as string, i),
+              hits: forSubject(conds.map((c) => `CAST(coalesce(${c}, false) AS INTEGER)`).join(' + '), i),
+            };
+      });
+      const live = perSubject.filter((x): x is NonNullable<typeof x> => x !== undefined);
+      if (live.length === 0) return out;
       const found = await rows(
         conn,
-        `SELECT ${q(FILE_COLUMN)} AS file, sum(${hits}) AS n FROM ${readParquetSql(files, true)} ` +
-          `WHERE ${anyOf(conds)} GROUP BY 1`,
-        { uid: search.userId, email: search.email, idpat: search.idPattern },
+        `SELECT ${q(FILE_COLUMN)} AS file, ${live.map((l) => `sum(${l.hits}) AS n${l.i}`).join(', ')} ` +
+          `FROM ${readParquetSql(files, true)} WHERE ${live.map((l) => `coalesce(${l.any}, false)`).join(' OR ')} GROUP BY 1`,
+        batchParams(searches.map((s) => ({ uid: s.userId, email: s.email, idpat: s.idPattern, tenant: s.tenantId }))),
       );
-      for (const f of found) out.set(str(f.file), Number(f.n));
+      for (const f of found) {
+        for (const l of live) {
+          const n = Number(f[`n${l.i}`] ?? 0);
+          if (n > 0) out[l.i]!.set(str(f.file), n);
+        }
+      }
       return out;
     });
   }

@@ -125,6 +125,11 @@ export interface LakeRewriter extends Closeable {
   /** Of `files` (one table's), those holding rows `rule` would change. A file that fails alone is an InvalidInput. */
   filesToChange(files: string[], rule: TableErasure, subject: ErasureSubject): Promise<string[]>;
   /**
+   * `filesToChange` for many subjects in one read of the files: element i holds the files subject i's own rule would
+   * change (subjects never mix: each is matched with its own id, email and tenant).
+   */
+  filesToChangeMany(files: string[], rule: TableErasure, subjects: ErasureSubject[]): Promise<string[][]>;
+  /**
    * Writes `input` with the rule applied to `output` (same columns, types and row order; checked after writing).
    * `changed: false` (and nothing written) when no row needed a change.
    */
@@ -134,13 +139,30 @@ export interface LakeRewriter extends Closeable {
     rule: TableErasure,
     subject: ErasureSubject,
   ): Promise<{ changed: boolean; deleted: number; updated: number }>;
+  /**
+   * `rewrite` for many subjects in one read and one write (the batched pass): the copy equals applying each subject's
+   * rule in turn; counts per subject, in `subjects` order.
+   */
+  rewriteMany(
+    input: string,
+    output: string,
+    rule: TableErasure,
+    subjects: ErasureSubject[],
+  ): Promise<{ changed: boolean; perSubject: Array<{ deleted: number; updated: number }> }>;
   /** Occurrences of the identifiers per file, in every text or integer column (the completeness scan). */
   occurrences(files: string[], search: IdentifierSearch): Promise<Map<string, number>>;
+  /** `occurrences` for many subjects in one read of the files: element i holds subject i's counts per file. */
+  occurrencesMany(files: string[], searches: IdentifierSearch[]): Promise<Array<Map<string, number>>>;
 }
 
 /** What the completeness scan looks for in Parquet columns (see activities/gdpr/identifier-matcher.ts). */
 export interface IdentifierSearch {
   userId: string;
+  /**
+   * The subject's tenant: emails are per tenant, so in files with a `tenant_id` column an email counts only in that
+   * tenant's rows (the id, a global key, counts anywhere). Files without one are searched whole.
+   */
+  tenantId?: string;
   /** Lower-cased. */
   email?: string;
   /** The id is long or not numeric: match it as a whole token anywhere. */

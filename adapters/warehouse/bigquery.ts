@@ -1,5 +1,6 @@
 import type { BigQuery, TableField, TableMetadata } from '@google-cloud/bigquery';
 import type {
+  EraseBatchRequest,
   EraseRequest,
   EraseTableResult,
   LoadRequest,
@@ -20,7 +21,14 @@ import { checkMergeLoad, checkPartitionLoad, checkPartitionOf, columnsToAdd } fr
 import { checkIdentifier, partitionColumnOf, resolveTable } from './schema';
 import { checkQuery } from './sql';
 import type { Dataset, Table } from '../../schema/warehouse/types';
-import { paramValues, warehouseRule, warehouseStatements, type ParamName } from '../../schema/erasure';
+import {
+  batchParamValues,
+  paramValues,
+  warehouseBatchStatements,
+  warehouseRule,
+  warehouseStatements,
+  type ParamName,
+} from '../../schema/erasure';
 
 export type { BigQueryCapabilities, BigQueryWarehouseOptions } from './bigquery-client';
 
@@ -164,6 +172,53 @@ export class BigQueryWarehouse implements Warehouse {
       results.push({ table: plan.table, action: plan.action, affected, remaining: affected > 0 ? await count() : 0 });
     }
     return results;
+  }
+
+  async eraseUsers(request: EraseBatchRequest): Promise<EraseTableResult[][]> {
+    const { dataset, subjects } = request;
+    const out: EraseTableResult[][] = subjects.map(() => []);
+    if (subjects.length === 0) return out;
+    const names = request.tables ?? dataset.tables.map((t) => t.name);
+    const values = batchParamValues(subjects);
+    const bind = (names: string[]) =>
+      Object.fromEntries(names.map((n) => [n, values[n] ?? ''])) as Record<string, QueryParam>;
+    // One count and at most one DELETE and one UPDATE per table for the whole batch (DML jobs are the cost here).
+    for (const n of names) {
+      const table = resolveTable(dataset, n);
+      const extraWhere =
+        table.requirePartitionFilter && table.partitionColumn
+          ? `${q(table.partitionColumn)} >= DATE '0001-01-01'`
+          : undefined;
+      const plan = warehouseBatchStatements(
+        warehouseRule(table.name, request.rules),
+        table.name,
+        this.ref(dataset, table),
+        'bigquery',
+        {
+          columns: new Set(table.columns.map((c) => c.name)),
+          hasEmail: subjects.map((s) => Boolean(s.email)),
+          extraWhere,
+        },
+      );
+      if (plan.action === 'skip' || !plan.count) {
+        for (const r of out) r.push({ table: plan.table, action: 'skip', affected: 0, remaining: 0 });
+        continue;
+      }
+      const what = `eraseUsers ${plan.table}`;
+      const { sql, params } = plan.count;
+      const count = async () => {
+        const row = (await this.run(sql, bind(params), what))[0];
+        return subjects.map((_, i) => Number(row?.[`n_${i}`] ?? 0));
+      };
+      const affected = await count();
+      const any = affected.some((x) => x > 0);
+      if (any) for (const c of plan.changes) await this.run(c.sql, bind(c.params), what);
+      const remaining = any ? await count() : affected.map(() => 0);
+      out.forEach((r, i) =>
+        r.push({ table: plan.table, action: plan.action, affected: affected[i]!, remaining: remaining[i]! }),
+      );
+    }
+    return out;
   }
 
   async tableStats(dataset: Dataset, tableName: string): Promise<TableStats> {

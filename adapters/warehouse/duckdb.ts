@@ -2,6 +2,7 @@ import path from 'node:path';
 import { listValue, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { ErrorType, PlatformError } from '../errors';
 import type {
+  EraseBatchRequest,
   EraseRequest,
   EraseTableResult,
   LoadRequest,
@@ -40,7 +41,14 @@ import {
   sourceKeyCountsSql,
 } from './sql';
 import type { Dataset, Table } from '../../schema/warehouse/types';
-import { paramValues, warehouseRule, warehouseStatements, type ParamName } from '../../schema/erasure';
+import {
+  batchParamValues,
+  paramValues,
+  warehouseBatchStatements,
+  warehouseRule,
+  warehouseStatements,
+  type ParamName,
+} from '../../schema/erasure';
 
 /** DuckDB type of each logical column type (JSON stays VARCHAR: the json extension would need a download). */
 export const DUCKDB_TYPES = COLUMN_TYPES.duckdb;
@@ -230,6 +238,54 @@ export class DuckDbWarehouse implements Warehouse {
           });
         }
         return results;
+      },
+      { transaction: true },
+    );
+  }
+
+  async eraseUsers(request: EraseBatchRequest): Promise<EraseTableResult[][]> {
+    const { dataset, subjects } = request;
+    const out: EraseTableResult[][] = subjects.map(() => []);
+    if (subjects.length === 0) return out;
+    const names = request.tables ?? dataset.tables.map((t) => t.name);
+    const values = batchParamValues(subjects);
+    const bind = (names: string[]) =>
+      Object.fromEntries(names.map((n) => [n, values[n] ?? ''])) as Record<string, DuckDBValue>;
+    const plans = names.map((n) => {
+      const table = resolveTable(dataset, n);
+      return warehouseBatchStatements(
+        warehouseRule(table.name, request.rules),
+        table.name,
+        fq(dataset, table),
+        'duckdb',
+        {
+          columns: new Set(table.columns.map((c) => c.name)),
+          hasEmail: subjects.map((s) => Boolean(s.email)),
+        },
+      );
+    });
+    return this.withConnection(
+      `eraseUsers (${subjects.length}) in ${dataset.name}`,
+      async (conn) => {
+        for (const plan of plans) {
+          if (plan.action === 'skip' || !plan.count) {
+            for (const r of out) r.push({ table: plan.table, action: 'skip', affected: 0, remaining: 0 });
+            continue;
+          }
+          const { sql, params } = plan.count;
+          const count = async () => {
+            const row = toRows(await conn.runAndReadAll(sql, bind(params)))[0];
+            return subjects.map((_, i) => Number(row?.[`n_${i}`] ?? 0));
+          };
+          const affected = await count();
+          const any = affected.some((n) => n > 0);
+          if (any) for (const c of plan.changes) await conn.run(c.sql, bind(c.params));
+          const remaining = any ? await count() : affected.map(() => 0);
+          out.forEach((r, i) =>
+            r.push({ table: plan.table, action: plan.action, affected: affected[i]!, remaining: remaining[i]! }),
+          );
+        }
+        return out;
       },
       { transaction: true },
     );

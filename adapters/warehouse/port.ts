@@ -72,6 +72,10 @@ export interface EraseRequest {
   /** Restrict to these tables; every table of the dataset by default. */
   tables?: string[];
 }
+/** Many people's erasure in one pass (the batched GDPR pass): per table, one count and one statement per kind. */
+export interface EraseBatchRequest extends Omit<EraseRequest, 'subject'> {
+  subjects: ErasureSubject[];
+}
 export interface EraseTableResult {
   table: string;
   action: 'delete_row' | 'update' | 'skip';
@@ -108,6 +112,11 @@ export interface Warehouse extends Closeable {
   query(sql: string, params?: Record<string, QueryParam>, options?: QueryOptions): Promise<Row[]>;
   /** Deletes or anonymises/tokenises one user's rows per the schema's erasure rules; idempotent. */
   eraseUser(request: EraseRequest): Promise<EraseTableResult[]>;
+  /**
+   * `eraseUser` for many people in one pass over each table (schema/erasure `warehouseBatchStatements`): element i is
+   * person i's results. Optional: without it, the batched pass calls `eraseUser` person by person.
+   */
+  eraseUsers?(request: EraseBatchRequest): Promise<EraseTableResult[][]>;
   tableStats(dataset: Dataset, table: string): Promise<TableStats>;
   partitionStats(dataset: Dataset, table: string, date: string): Promise<PartitionStats>;
 }

@@ -15,9 +15,13 @@ export {
 export { sourceStatements, sourceReferenceColumns, type SourceStatement } from './source';
 export {
   warehouseStatements,
+  warehouseBatchStatements,
+  batchParamValues,
   warehouseRule,
   warehouseReferenceColumns,
   type WarehouseErasureStatements,
+  type WarehouseBatchStatements,
+  type BatchStatement,
   type Statement,
 } from './statements';
 export { searchUncovered, PERSON_REFERENCE_NAME, EMAIL_NAME, type SearchFinding, type ShapeOfTable } from './search';

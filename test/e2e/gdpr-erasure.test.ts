@@ -55,7 +55,17 @@ interface Person {
   email: string;
   status: string;
 }
-let people: { erase: Person; cancel: Person; held: Person; bystander: Person; operator: Person };
+let people: {
+  erase: Person;
+  cancel: Person;
+  held: Person;
+  bystander: Person;
+  operator: Person;
+  /** Erased together, at once: their lake and warehouse passes are batched by the worker. */
+  together: Person[];
+};
+/** Subjects per batched pass, as the worker's coalescers report them. */
+const batches: Array<{ pass: string; subjects: number }> = [];
 
 function progress(line: string): void {
   if (process.env.E2E_PROGRESS) fs.appendFileSync(process.env.E2E_PROGRESS, `${new Date().toISOString()} ${line}\n`);
@@ -72,6 +82,7 @@ async function startWorkers(): Promise<void> {
     taskQueues: QUEUES,
     ui: { url: config.temporal.uiUrl },
     dataConverter: dataConverterFromConfig(config),
+    gdprBatch: { onBatch: (pass, subjects) => batches.push({ pass, subjects }) },
   });
   running = Promise.all(workers.map((w) => w.run()));
 }
@@ -100,8 +111,15 @@ async function pickPeople(): Promise<typeof people> {
   );
   const tenant = rows[0]!.tenantId;
   const same = rows.filter((r) => r.tenantId === tenant);
-  if (same.length < 5) throw new Error(`need 5 active users in tenant ${tenant}, found ${same.length}`);
-  return { erase: same[0]!, cancel: same[1]!, held: same[2]!, bystander: same[3]!, operator: same[4]! };
+  if (same.length < 8) throw new Error(`need 8 active users in tenant ${tenant}, found ${same.length}`);
+  return {
+    erase: same[0]!,
+    cancel: same[1]!,
+    held: same[2]!,
+    bystander: same[3]!,
+    operator: same[4]!,
+    together: same.slice(5, 8),
+  };
 }
 
 async function putCacheData(p: Person): Promise<void> {
@@ -348,7 +366,7 @@ beforeAll(async () => {
   await h.result();
   progress('daily run done');
   people = await pickPeople();
-  for (const p of Object.values(people)) await putCacheData(p);
+  for (const p of Object.values(people).flat()) await putCacheData(p);
   api = await erasureApi(config, { taskQueue: QUEUES.gdpr, tenantId: people.erase.tenantId });
 }, 900_000);
 
@@ -433,6 +451,36 @@ describe('gdprErasure through the API', () => {
       await wh.close();
     }
     // Nobody else lost anything.
+    expect(await scanEverything(people.bystander)).toEqual(bystanderBefore);
+  });
+
+  it('erases several people requested at once, each verified and certified on its own', async () => {
+    const group = people.together;
+    for (const p of group) expect((await scanEverything(p)).length).toBeGreaterThan(0);
+    const bystanderBefore = await scanEverything(people.bystander);
+    const seen = batches.length;
+    const accepted = await Promise.all(group.map((p, i) => api.erase(p, `idem-together-${i}`)));
+    const done = await Promise.all(
+      accepted.map(({ body }) => waitForStatus(body.requestId, (s) => s.state !== 'running')),
+    );
+    expect(done.map((d) => d.state)).toEqual(['completed', 'completed', 'completed']);
+    const certs = await Promise.all(accepted.map(({ body }) => api.certificate(body.requestId)));
+    // One certificate each: its own request, workflow, token and digest, and its own clean verification.
+    for (const [i, cert] of certs.entries()) {
+      expect(cert.requestId).toBe(accepted[i]!.body.requestId);
+      expect(cert.workflowId).toBe(accepted[i]!.body.workflowId);
+      expect(cert.verification.filter((v) => v.occurrences > 0)).toEqual([]);
+      expect(cert.steps.map((s) => s.name)).toContain('rewrite_objects');
+    }
+    expect(new Set(certs.map((c) => c.subjectToken)).size).toBe(3);
+    expect(new Set(certs.map((c) => c.digest)).size).toBe(3);
+    // Every pass of these erasures went through the worker's coalescers (each subject in exactly one pass per round).
+    const passes = batches.slice(seen);
+    for (const pass of ['warehouse_erasure', 'lake_erasure', 'lake_scan', 'warehouse_scan']) {
+      const subjects = passes.filter((b) => b.pass === pass).reduce((n, b) => n + b.subjects, 0);
+      expect(subjects, pass).toBeGreaterThanOrEqual(3);
+    }
+    for (const p of group) expect(await scanEverything(p)).toEqual([]);
     expect(await scanEverything(people.bystander)).toEqual(bystanderBefore);
   });
 
