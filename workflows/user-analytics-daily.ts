@@ -190,7 +190,8 @@ export async function userAnalyticsDaily(raw: UserAnalyticsDailyInput): Promise<
     const tables = Object.keys(transform.tables).sort();
     progress.finish(
       'transform',
-      `${tables.length} tables, ${Object.values(transform.tables).reduce((a, b) => a + b, 0)} rows`,
+      `${tables.length} tables, ${Object.values(transform.tables).reduce((a, b) => a + b, 0)} rows` +
+        (transform.timingsNote ? `; ${transform.timingsNote}` : ''),
     );
 
     // 3. Load: promote each table's staged output into processed/<table>/dt=<date>, then into the warehouse.
