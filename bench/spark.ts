@@ -7,10 +7,12 @@
  * line). The outputs of every run are compared table by table with the first run's: same Parquet schema and the same
  * rows (row content; file bytes are reported too).
  *
- * Data: the same databases as bench:scaling (`bench_scale_<scale>`: the scale's users and a seventh of its events as
- * one day; seeded once and kept), extracted into a temporary lake through the extract activity.
+ * Data: the data sets the issue measured, `analytics seed --scale <scale> --days 7 --seed bench` in a database
+ * `bench_<scale>` (bench/README.md's medium set is `bench_medium`; seeded once and kept), and its busiest day
+ * (most activity_events), extracted through the extract activity into a temporary lake (or into `--lake <dir>`,
+ * kept and reused by later runs).
  *
- *   npm run bench:spark -- [--scales small,medium] [--rounds 1]
+ *   npm run bench:spark -- [--scales small,medium] [--rounds 1] [--lake DIR]
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -38,7 +40,7 @@ import { SCALES, type Scale } from '../datagen/options';
 import { localSparkProperties } from '../workers/adapters';
 import { createDatabaseIfMissing, runAnalytics } from './bench-platform';
 
-const DENSITY_DAYS = 7;
+const DAYS = 7;
 const SEED = 'bench';
 const GOAL_SECONDS: Record<Scale, number | undefined> = { small: 10, medium: 25, large: undefined };
 const say = (line: string) => process.stderr.write(`[bench:spark] ${line}\n`);
@@ -51,8 +53,11 @@ const args = z
       .transform((s) => s.split(',').map((x) => x.trim()))
       .pipe(z.array(z.enum(['small', 'medium', 'large'])).min(1)),
     rounds: z.coerce.number().int().min(1).max(10).default(1),
+    lake: z.string().min(1).optional(),
   })
-  .parse(parseArgs({ options: { scales: { type: 'string' }, rounds: { type: 'string' } } }).values);
+  .parse(
+    parseArgs({ options: { scales: { type: 'string' }, rounds: { type: 'string' }, lake: { type: 'string' } } }).values,
+  );
 
 interface Variant {
   name: string;
@@ -120,18 +125,15 @@ function timedLauncher(dir: string, python: string, sparkSubmit: string): string
 }
 
 async function prepareDay(scale: Scale, lake: string): Promise<{ day: string; sourceRows: number; manifest: string }> {
-  const database = `bench_scale_${scale}`;
+  const database = `bench_${scale}`;
   const env = { ...process.env, SOURCE_DB_NAME: database, LOG_LEVEL: 'WARN' };
   const config = loadConfig(env);
   await createDatabaseIfMissing(config, database);
   runAnalytics(env, 'db', 'migrate');
-  const events = Math.round(SCALES[scale].events / DENSITY_DAYS);
   say(
-    `${scale}: seeding ${database} (${SCALES[scale].users} users, ${events} events, one day) unless already seeded …`,
+    `${scale}: seeding ${database} (${SCALES[scale].users} users, ${SCALES[scale].events} events over ${DAYS} days) unless already seeded …`,
   );
-  runAnalytics(env, 'seed', '--scale', scale, '--events', String(events), '--days', '1', '--seed', SEED, '--if-empty');
-  const day = runAnalytics(env, 'db', 'event-days').trim().split('\n').filter(Boolean).at(-1);
-  if (!day) throw new Error(`${database} holds no events`);
+  runAnalytics(env, 'seed', '--scale', scale, '--days', String(DAYS), '--seed', SEED, '--if-empty');
 
   const store = new FsObjectStore({
     raw: path.join(lake, 'raw'),
@@ -140,7 +142,20 @@ async function prepareDay(scale: Scale, lake: string): Promise<{ day: string; so
   });
   const source = new PostgresSourceDb(config.sourceDb);
   let sourceRows = 0;
+  let day: string;
   try {
+    const { rows } = await source.pool.query<{ day: string }>(
+      `select to_char(occurred_at at time zone 'UTC', 'YYYY-MM-DD') as day from activity_events
+       group by 1 order by count(*) desc, 1 limit 1`,
+    );
+    if (!rows[0]) throw new Error(`${database} holds no activity events`);
+    day = rows[0].day;
+    const manifestKey = `bench/${day}/input-manifest.json`;
+    const done = path.join(lake, 'processed', 'bench', day, 'source-rows');
+    if (fs.existsSync(done)) {
+      say(`${scale}: reusing the extract of ${day} in ${lake}`);
+      return { day, sourceRows: Number(fs.readFileSync(done, 'utf8')), manifest: store.uri('processed', manifestKey) };
+    }
     const activities = createExtractActivities({ source, store, parquet: duckdbParquetWriter });
     say(`${scale}: extracting ${day} into ${lake} …`);
     for (const table of DAILY_TRANSFORM_RAW_TABLES) {
@@ -150,13 +165,13 @@ async function prepareDay(scale: Scale, lake: string): Promise<{ day: string; so
       );
       sourceRows += result.rows;
     }
+    const manifest = await resolveTransformInputs(store, day);
+    await store.put('processed', manifestKey, new TextEncoder().encode(JSON.stringify(manifest)));
+    fs.writeFileSync(done, String(sourceRows));
+    return { day, sourceRows, manifest: store.uri('processed', manifestKey) };
   } finally {
     await source.close();
   }
-  const manifest = await resolveTransformInputs(store, day);
-  const key = `bench/input-manifest.json`;
-  await store.put('processed', key, new TextEncoder().encode(JSON.stringify(manifest)));
-  return { day, sourceRows, manifest: store.uri('processed', key) };
 }
 
 async function runVariant(
@@ -245,7 +260,7 @@ async function benchScale(scale: Scale, config: Config): Promise<boolean> {
   const duck = await DuckDBInstance.create(':memory:');
   const conn = await duck.connect();
   try {
-    const lake = path.join(scratch, 'lake');
+    const lake = args.lake ? path.resolve(args.lake, scale) : path.join(scratch, 'lake');
     const input = await prepareDay(scale, lake);
     const python = path.join(PROJECT_ROOT, '.venv', 'bin', 'python');
     const launcher = timedLauncher(scratch, python, path.join(PROJECT_ROOT, '.venv', 'bin', 'spark-submit'));
