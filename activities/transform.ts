@@ -70,6 +70,7 @@ export function formatTransformTimings(t: TransformTimings, slowest = 3): string
     t.python_start === undefined ? undefined : `python ${s(t.python_start)}`,
     `session ${s(t.session_start)}`,
     `read ${s((t.manifest ?? 0) + (t.read ?? 0))}`,
+    `plan ${s(t.plan)}`,
     `tables ${s(t.tables_wall)} (${Object.keys(t.tables).length} x${t.concurrency})`,
     `write summary ${s(t.summary_write)}`,
     `stop ${s(t.session_stop)}`,

@@ -126,12 +126,13 @@ def _parquet_files(spark: SparkSession, path: str) -> list[str] | None:
     return sorted(n for n in names if n.endswith(".parquet") and not n.startswith(("_", ".")))
 
 
-def _footer_schema(spark: SparkSession, file: str) -> T.StructType:
+def _footer_schema(spark: SparkSession, file: str, prefer_written: bool = True) -> T.StructType:
     """The Spark schema of one Parquet file from its footer, as Spark's own inference derives it.
 
     Spark's inference (mergeSchema off) reads the first data file's footer inside a Spark job; reading it here over
     py4j with the same converter (and the same preference for the schema Spark wrote into the file's metadata) gives
-    the identical schema without the job.
+    the identical schema without the job. `prefer_written=False` (tests) always converts the Parquet schema, as
+    for the extract's files, which carry no Spark schema.
     """
     jvm = _jvm(spark)
     conf = spark.sparkContext._jsc.hadoopConfiguration()
@@ -140,7 +141,7 @@ def _footer_schema(spark: SparkSession, file: str) -> T.StructType:
     try:
         metadata = reader.getFooter().getFileMetaData()
         written = metadata.getKeyValueMetaData().get(SPARK_ROW_METADATA)
-        if written is not None:
+        if written is not None and prefer_written:
             parsed = T._parse_datatype_json_string(written)
             if isinstance(parsed, T.StructType):
                 return parsed
@@ -342,9 +343,7 @@ def _concurrency(spark: SparkSession) -> int:
     return value
 
 
-def write_tables(
-    tables: dict[str, DataFrame], out_root: str, concurrency: int, timings: Timings
-) -> dict[str, int]:
+def write_tables(tables: dict[str, DataFrame], out_root: str, concurrency: int, timings: Timings) -> dict[str, int]:
     """Computes and writes every table, `concurrency` at a time; row counts in the order given.
 
     The tables share nothing but their (lazily re-read) inputs, so Spark can run their jobs side by side: one job's
@@ -407,7 +406,9 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         tables = transform.build(args.table_list)
         timings.measure("plan", started)
         # Building the plans called the loader: that part is reading.
-        timings.values["plan"] = round(float(str(timings.values["plan"])) - float(str(timings.values.get("read", 0))), 3)
+        timings.values["plan"] = round(
+            float(str(timings.values["plan"])) - float(str(timings.values.get("read", 0))), 3
+        )
         counts = write_tables(tables, args.out_root, concurrency, timings)
         summary: dict[str, object] = {
             "run_id": args.run_id,

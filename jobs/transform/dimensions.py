@@ -166,9 +166,7 @@ def timeperiod(spark: SparkSession, day: _dt.date) -> DataFrame:
     values = ",\n".join("(" + ", ".join(_sql_literal(v) for v in row) + ")" for row in rows)
     names = ", ".join(f.name for f in TIMEPERIOD_SCHEMA.fields)
     df = spark.sql(f"SELECT * FROM VALUES {values} AS calendar({names})")
-    return df.select(
-        [F.col(f.name).cast(f.dataType).alias(f.name) for f in TIMEPERIOD_SCHEMA.fields]
-    )
+    return df.select([F.col(f.name).cast(f.dataType).alias(f.name) for f in TIMEPERIOD_SCHEMA.fields])
 
 
 def _sql_literal(value: object) -> str:
