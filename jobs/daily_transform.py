@@ -28,8 +28,11 @@ import importlib.util
 import json
 import os
 import sys
+import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -155,9 +158,13 @@ def _footer_schema(spark: SparkSession, file: str, prefer_written: bool = True) 
     return converted
 
 
+def _footer_schemas(spark: SparkSession) -> bool:
+    return str(spark.conf.get(FOOTER_SCHEMAS_CONF, "true")).lower() != "false"
+
+
 def _read_parquet(spark: SparkSession, paths: list[str]) -> DataFrame:
     """`spark.read.parquet(*paths)` of data files, schema from the first file's footer when the switch is on."""
-    if spark.conf.get(FOOTER_SCHEMAS_CONF, "true").lower() == "false":
+    if not _footer_schemas(spark):
         return spark.read.parquet(*paths)
     return spark.read.schema(_footer_schema(spark, paths[0])).parquet(*paths)
 
@@ -176,7 +183,7 @@ def raw_loader(spark: SparkSession, raw_root: str, day: _dt.date) -> RawLoader:
             raise FileNotFoundError(f"raw partition {path} does not exist (was the extract of {table} run?)")
         if not files:
             return spark.createDataFrame([], RAW_SCHEMAS[table])
-        if spark.conf.get(FOOTER_SCHEMAS_CONF, "true").lower() == "false":
+        if not _footer_schemas(spark):
             return spark.read.parquet(path)
         return spark.read.schema(_footer_schema(spark, f"{path.rstrip('/')}/{files[0]}")).parquet(path)
 
@@ -308,6 +315,7 @@ class Timings:
 
     def __init__(self, launched_by_spark_submit: bool) -> None:
         self.origin = time.monotonic()
+        self._lock = threading.Lock()
         self.values: dict[str, object] = {}
         self.tables: dict[str, float] = {}
         own_age = _seconds_since_start("self")
@@ -318,13 +326,14 @@ class Timings:
                 self.values["jvm_launch"] = round(parent_age - own_age, 3)
 
     def measure(self, key: str, started: float) -> None:
-        self.values[key] = round(float(str(self.values.get(key, 0))) + time.monotonic() - started, 3)
+        with self._lock:
+            self.values[key] = round(float(str(self.values.get(key, 0))) + time.monotonic() - started, 3)
 
     def line(self, concurrency: int) -> str:
         out = dict(self.values)
         out["tables"] = {name: round(seconds, 3) for name, seconds in self.tables.items()}
         out["concurrency"] = concurrency
-        out["python_total"] = round(time.monotonic() - self.origin + float(out.get("python_start", 0.0)), 3)
+        out["python_total"] = round(time.monotonic() - self.origin + float(str(out.get("python_start", 0.0))), 3)
         return json.dumps(out, separators=(",", ":"))
 
 
@@ -333,7 +342,7 @@ _LAUNCHED_BY_SPARK_SUBMIT = "PYSPARK_GATEWAY_PORT" in os.environ
 
 
 def _concurrency(spark: SparkSession) -> int:
-    raw = spark.conf.get(CONCURRENCY_CONF, str(DEFAULT_CONCURRENCY))
+    raw = str(spark.conf.get(CONCURRENCY_CONF, str(DEFAULT_CONCURRENCY)))
     try:
         value = int(raw)
     except ValueError:
@@ -343,15 +352,21 @@ def _concurrency(spark: SparkSession) -> int:
     return value
 
 
-def write_tables(tables: dict[str, DataFrame], out_root: str, concurrency: int, timings: Timings) -> dict[str, int]:
-    """Computes and writes every table, `concurrency` at a time; row counts in the order given.
+def write_tables(
+    tables: dict[str, Callable[[], DataFrame]], out_root: str, concurrency: int, timings: Timings
+) -> dict[str, int]:
+    """Builds, computes and writes every table, `concurrency` at a time; row counts in the order given.
 
-    The tables share nothing but their (lazily re-read) inputs, so Spark can run their jobs side by side: one job's
-    driver-side planning and small tail stages then overlap another's tasks. The first failure stops what has not
+    The tables share nothing but their (lazily re-read) inputs, so Spark can run their jobs side by side: one table's
+    planning (Python and the JVM's analyser) and its job's small tail stages then overlap another's tasks. Building
+    goes through DailyTransform's lock (shared dependencies are built once). The first failure stops what has not
     started and is raised.
     """
 
-    def one(table: str, df: DataFrame) -> int:
+    def one(table: str, build: Callable[[], DataFrame]) -> int:
+        started = time.monotonic()
+        df = build()
+        timings.measure("plan", started)
         started = time.monotonic()
         rows = write_table(df, out_root, table)
         timings.tables[table] = time.monotonic() - started
@@ -360,11 +375,11 @@ def write_tables(tables: dict[str, DataFrame], out_root: str, concurrency: int, 
 
     started = time.monotonic()
     if concurrency == 1:
-        counts = {table: one(table, df) for table, df in tables.items()}
+        counts = {table: one(table, build) for table, build in tables.items()}
     else:
         pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="transform-table")
         try:
-            futures: dict[str, Future[int]] = {table: pool.submit(one, table, df) for table, df in tables.items()}
+            futures: dict[str, Future[int]] = {table: pool.submit(one, table, b) for table, b in tables.items()}
             counts = {table: future.result() for table, future in futures.items()}
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -401,15 +416,14 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
             finally:
                 timings.measure("read", began)
 
-        started = time.monotonic()
         transform = DailyTransform(spark, args.day, timed_loader)
-        tables = transform.build(args.table_list)
-        timings.measure("plan", started)
+        builders: dict[str, Callable[[], DataFrame]] = {
+            name: partial(transform.table, name) for name in args.table_list
+        }
+        counts = write_tables(builders, args.out_root, concurrency, timings)
         # Building the plans called the loader: that part is reading.
-        timings.values["plan"] = round(
-            float(str(timings.values["plan"])) - float(str(timings.values.get("read", 0))), 3
-        )
-        counts = write_tables(tables, args.out_root, concurrency, timings)
+        plan = float(str(timings.values.get("plan", 0))) - float(str(timings.values.get("read", 0)))
+        timings.values["plan"] = round(plan, 3)
         summary: dict[str, object] = {
             "run_id": args.run_id,
             "logical_date": args.day.isoformat(),
