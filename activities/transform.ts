@@ -1,4 +1,5 @@
-import { Context } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
+import { z } from 'zod';
 import { ErrorType, PlatformError } from '../adapters/errors';
 import type { ObjectStore, SparkRunDetails, SparkRunner } from '../adapters/ports';
 import { withHeartbeat } from './heartbeat';
@@ -20,9 +21,70 @@ export interface RunDailyTransformResult {
   jobId?: string;
   /** Which runner ran it and the time of each phase (cluster create / job / delete, or batch pending / running). */
   details?: SparkRunDetails;
+  /** Where the job's time went (its TRANSFORM_TIMINGS line); absent when the driver output is not available. */
+  timings?: TransformTimings;
+  /** `timings` as one short line for the run's stage table (`formatTransformTimings`). */
+  timingsNote?: string;
 }
 
 const SUMMARY = /^TRANSFORM_SUMMARY (\{.*\})\s*$/m;
+const TIMINGS = /^TRANSFORM_TIMINGS (\{.*\})\s*$/m;
+
+const seconds = z.number().nonnegative();
+/**
+ * The job's `TRANSFORM_TIMINGS` line, in seconds (jobs/daily_transform.py `Timings`): the driver JVM's launch, the
+ * Python driver's start, the SparkSession's start, the input manifest, reading raw inputs (schemas), planning, the
+ * output tables (each, and all together: they run `concurrency` at a time), the summary write and the session stop.
+ */
+export const transformTimingsSchema = z
+  .object({
+    jvm_launch: seconds.optional(),
+    python_start: seconds.optional(),
+    session_start: seconds.optional(),
+    manifest: seconds.optional(),
+    read: seconds.optional(),
+    plan: z.number().optional(),
+    tables_wall: seconds.optional(),
+    tables: z.record(z.string(), seconds),
+    summary_write: seconds.optional(),
+    session_stop: seconds.optional(),
+    python_total: seconds.optional(),
+    concurrency: z.number().int().positive(),
+  })
+  .passthrough();
+export type TransformTimings = z.infer<typeof transformTimingsSchema>;
+
+/** The timings line of a driver output, validated; undefined when there is none or it is malformed (never fatal). */
+export function parseTransformTimings(output: string): TransformTimings | undefined {
+  const match = TIMINGS.exec(output);
+  if (!match?.[1]) return undefined;
+  try {
+    const parsed = transformTimingsSchema.safeParse(JSON.parse(match[1]));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One line for the stage table: the fixed costs, then the slowest output tables. */
+export function formatTransformTimings(t: TransformTimings, slowest = 3): string {
+  const s = (v: number | undefined) => (v === undefined ? '?' : v.toFixed(1));
+  const fixed = [
+    t.jvm_launch === undefined ? undefined : `JVM ${s(t.jvm_launch)}`,
+    t.python_start === undefined ? undefined : `python ${s(t.python_start)}`,
+    `session ${s(t.session_start)}`,
+    `read ${s((t.manifest ?? 0) + (t.read ?? 0))}`,
+    `plan ${s(t.plan)}`,
+    `tables ${s(t.tables_wall)} (${Object.keys(t.tables).length} x${t.concurrency})`,
+    `write summary ${s(t.summary_write)}`,
+    `stop ${s(t.session_stop)}`,
+  ].filter(Boolean);
+  const top = Object.entries(t.tables)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, slowest)
+    .map(([name, v]) => `${name} ${s(v)}`);
+  return `Spark s: ${fixed.join(', ')}; slowest: ${top.join(', ')}`;
+}
 
 /**
  * Raw tables daily_transform.py reads (`RAW_INPUTS` in jobs/transform/pipeline.py; a pytest keeps the two equal).
@@ -135,12 +197,16 @@ export function createTransformActivities(deps: { spark: SparkRunner; store: Obj
         ? `TRANSFORM_SUMMARY ${new TextDecoder().decode(await deps.store.get('processed', summaryKey))}`
         : undefined;
       const tables = parseTransformSummary(fromFile ?? result.output);
+      const timings = parseTransformTimings(result.output);
+      if (timings)
+        log.info(`daily_transform ${input.date} timings: ${formatTransformTimings(timings, 20)}`, { timings });
       return {
         tables,
         stagingPrefix,
         durationMs: result.durationMs,
         jobId: result.jobId,
         ...(result.details ? { details: result.details } : {}),
+        ...(timings ? { timings, timingsNote: formatTransformTimings(timings) } : {}),
       };
     },
 

@@ -39,7 +39,13 @@ interface CommonConfig {
   notifyWebhookUrl?: string;
   /** Due time (`HH:MM` UTC) per scheduled pipeline, from `SCHEDULED_PIPELINES`' due variables. */
   sla: Record<string, string>;
-  spark: { master: string; shufflePartitions: number; driverMemory: string };
+  spark: {
+    master: string;
+    shufflePartitions: number;
+    driverMemory: string;
+    driverJavaOptions: string;
+    tableConcurrency: number;
+  };
   secrets: { dir: string; payloadCodecKeys?: string; gdprSubjectKey?: string; uiCodecToken?: string };
   api: { host: string; port: number; publicUrl: string; rateLimitPerMinute: number; bodyLimitBytes: number };
   stream: { shards: number };
@@ -172,6 +178,8 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
       master: env.SPARK_MASTER,
       shufflePartitions: env.SPARK_SHUFFLE_PARTITIONS,
       driverMemory: env.SPARK_DRIVER_MEMORY,
+      driverJavaOptions: env.SPARK_DRIVER_JAVA_OPTIONS,
+      tableConcurrency: env.SPARK_TABLE_CONCURRENCY,
     },
     secrets: {
       dir: path.resolve(PROJECT_ROOT, env.SECRETS_DIR ?? path.join(dataDir, 'secrets')),

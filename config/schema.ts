@@ -81,6 +81,14 @@ export const envSchema = z
       .string()
       .regex(/^\d+[mg]$/, 'expected e.g. 2g or 512m')
       .default('2g'),
+    /**
+     * JVM options of the local Spark driver (spark.driver.extraJavaOptions). C1 only: a daily run is seconds of
+     * short-lived code, and C2's optimising compiles cost more CPU than they save (see jobs/README.md).
+     * @default -XX:TieredStopAtLevel=1
+     */
+    SPARK_DRIVER_JAVA_OPTIONS: z.string().default('-XX:TieredStopAtLevel=1'),
+    /** Output tables the daily transform computes at once in one local session (1 = one after the other). @default 2 */
+    SPARK_TABLE_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
 
     /** When the daily run of day D must be done: `HH:MM` UTC on D+1 (SLA). @default 06:00 */
     SLA_DAILY_DUE_UTC: z.string().regex(HH_MM, 'expected HH:MM (UTC), e.g. 06:00').default('06:00'),

@@ -12,6 +12,12 @@ runs by hand, from `<raw-root>/<source table>/dt=<date>/`; writes every produced
 `processed/<table>/dt=<date>/`), and prints `TRANSFORM_SUMMARY {"tables": {...}}` last (the same JSON is written to
 `<out-root>/_SUMMARY.json`): the runner takes the row counts from either. Paths and roots are used as given (local
 paths or gs:// URIs) through Spark and the Hadoop FileSystem API only.
+
+Before the summary it prints `TRANSFORM_TIMINGS {...}`: where the run's time went (JVM launch, Python start, session
+start, reading, each output table, the summary write, session stop), which the runner puts into the stage's log.
+Independent output tables are computed `spark.hire10x.transform.tableConcurrency` at a time (default 2), and raw
+schemas are taken from the Parquet footers on the driver (`spark.hire10x.transform.footerSchemas`, default true)
+instead of one schema-inference Spark job per raw table.
 """
 
 from __future__ import annotations
@@ -20,7 +26,13 @@ import argparse
 import datetime as _dt
 import importlib.util
 import json
+import os
 import sys
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -46,12 +58,21 @@ _ensure_jobs_package()
 
 from pyspark.sql import DataFrame, Observation, SparkSession  # noqa: E402
 from pyspark.sql import functions as F  # noqa: E402
+from pyspark.sql import types as T  # noqa: E402
 
 from jobs.lib.partitions import parse_logical_date, partition_path  # noqa: E402
 from jobs.transform.pipeline import FACT_TABLES, DailyTransform, RawLoader, select_tables  # noqa: E402
 from jobs.transform.raw import RAW_SCHEMAS  # noqa: E402
 
 SUMMARY_PREFIX = "TRANSFORM_SUMMARY "
+TIMINGS_PREFIX = "TRANSFORM_TIMINGS "
+#: How many output tables are computed and written at once (threads sharing the session; 1 = one after the other).
+CONCURRENCY_CONF = "spark.hire10x.transform.tableConcurrency"
+DEFAULT_CONCURRENCY = 2
+#: Whether raw schemas come from the Parquet footers (read on the driver) instead of Spark's schema inference job.
+FOOTER_SCHEMAS_CONF = "spark.hire10x.transform.footerSchemas"
+#: Where Spark keeps the schema it wrote in a Parquet file's key-value metadata (its inference prefers it).
+SPARK_ROW_METADATA = "org.apache.spark.sql.parquet.row.metadata"
 #: Written next to the tables; starts with "_" so Spark and the loaders skip it as data.
 SUMMARY_FILE = "_SUMMARY.json"
 
@@ -108,6 +129,46 @@ def _parquet_files(spark: SparkSession, path: str) -> list[str] | None:
     return sorted(n for n in names if n.endswith(".parquet") and not n.startswith(("_", ".")))
 
 
+def _footer_schema(spark: SparkSession, file: str, prefer_written: bool = True) -> T.StructType:
+    """The Spark schema of one Parquet file from its footer, as Spark's own inference derives it.
+
+    Spark's inference (mergeSchema off) reads the first data file's footer inside a Spark job; reading it here over
+    py4j with the same converter (and the same preference for the schema Spark wrote into the file's metadata) gives
+    the identical schema without the job. `prefer_written=False` (tests) always converts the Parquet schema, as
+    for the extract's files, which carry no Spark schema.
+    """
+    jvm = _jvm(spark)
+    conf = spark.sparkContext._jsc.hadoopConfiguration()
+    source = jvm.org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(jvm.org.apache.hadoop.fs.Path(file), conf)
+    reader = jvm.org.apache.parquet.hadoop.ParquetFileReader.open(source)
+    try:
+        metadata = reader.getFooter().getFileMetaData()
+        written = metadata.getKeyValueMetaData().get(SPARK_ROW_METADATA)
+        if written is not None and prefer_written:
+            parsed = T._parse_datatype_json_string(written)
+            if isinstance(parsed, T.StructType):
+                return parsed
+        sql_conf = spark._jsparkSession.sessionState().conf()
+        converter = jvm.org.apache.spark.sql.execution.datasources.parquet.ParquetToSparkSchemaConverter(sql_conf)
+        converted = T._parse_datatype_json_string(converter.convert(metadata.getSchema()).json())
+    finally:
+        reader.close()
+    if not isinstance(converted, T.StructType):
+        raise ValueError(f"{file}: the Parquet footer does not describe a struct")
+    return converted
+
+
+def _footer_schemas(spark: SparkSession) -> bool:
+    return str(spark.conf.get(FOOTER_SCHEMAS_CONF, "true")).lower() != "false"
+
+
+def _read_parquet(spark: SparkSession, paths: list[str]) -> DataFrame:
+    """`spark.read.parquet(*paths)` of data files, schema from the first file's footer when the switch is on."""
+    if not _footer_schemas(spark):
+        return spark.read.parquet(*paths)
+    return spark.read.schema(_footer_schema(spark, paths[0])).parquet(*paths)
+
+
 def raw_loader(spark: SparkSession, raw_root: str, day: _dt.date) -> RawLoader:
     """Loader of `<raw_root>/<table>/dt=<day>/`.
 
@@ -122,7 +183,9 @@ def raw_loader(spark: SparkSession, raw_root: str, day: _dt.date) -> RawLoader:
             raise FileNotFoundError(f"raw partition {path} does not exist (was the extract of {table} run?)")
         if not files:
             return spark.createDataFrame([], RAW_SCHEMAS[table])
-        return spark.read.parquet(path)
+        if not _footer_schemas(spark):
+            return spark.read.parquet(path)
+        return spark.read.schema(_footer_schema(spark, f"{path.rstrip('/')}/{files[0]}")).parquet(path)
 
     return load
 
@@ -130,16 +193,20 @@ def raw_loader(spark: SparkSession, raw_root: str, day: _dt.date) -> RawLoader:
 def read_manifest(spark: SparkSession, uri: str, day: _dt.date) -> dict[str, list[str]]:
     """The input manifest at `uri`: raw table -> URIs of the files of its committed partition generation.
 
-    Read through Spark (`wholeTextFiles`), so local paths and gs:// URIs alike work on every cluster; its name must
-    not start with `_` or `.` (Hadoop's input formats drop such files even when named explicitly). The manifest is
+    Read on the driver through the Hadoop FileSystem API (no Spark job), so local paths and gs:// URIs alike work on
+    every cluster; its name must not start with `_` or `.` (Hadoop's input formats drop such files even when named
+    explicitly, and the manifest stays readable by them). The manifest is
     written by the TypeScript transform activity: `{"logical_date": "YYYY-MM-DD", "tables": {"<table>": [uri, ...]}}`
     (further keys, such as the generations, are informational). A manifest for another day is refused.
     """
-    found = spark.sparkContext.wholeTextFiles(uri).collect()
-    if len(found) != 1:
-        raise ValueError(f"input manifest {uri}: expected one file, found {len(found)}")
+    name = uri.rstrip("/").rsplit("/", 1)[-1]
+    if name.startswith(("_", ".")):
+        raise ValueError(f"input manifest {uri}: its name must not start with '_' or '.'")
+    text = read_text(spark, uri)
+    if text is None:
+        raise ValueError(f"input manifest {uri}: expected one file, found none")
     try:
-        manifest = json.loads(found[0][1])
+        manifest = json.loads(text)
     except json.JSONDecodeError as error:
         raise ValueError(f"input manifest {uri}: not JSON: {error}") from error
     if not isinstance(manifest, dict):
@@ -170,7 +237,7 @@ def manifest_loader(spark: SparkSession, manifest: dict[str, list[str]], uri: st
         files = [f for f in manifest[table] if f.rsplit("/", 1)[-1].endswith(".parquet")]
         if not files:
             return spark.createDataFrame([], RAW_SCHEMAS[table])
-        return spark.read.parquet(*files)
+        return _read_parquet(spark, files)
 
     return load
 
@@ -187,6 +254,20 @@ def write_table(df: DataFrame, out_root: str, table: str) -> int:
     observed = df.observe(observation, F.count(F.lit(1)).alias("rows"))
     (observed if table in FACT_TABLES else observed.coalesce(1)).write.mode("overwrite").parquet(path)
     return int(observation.get["rows"])
+
+
+def read_text(spark: SparkSession, path: str) -> str | None:
+    """The UTF-8 text of the file at `path` through the Hadoop FileSystem API; None when it is absent or a directory."""
+    jvm = _jvm(spark)
+    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
+    fs = hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    if not fs.exists(hadoop_path) or not fs.getFileStatus(hadoop_path).isFile():
+        return None
+    stream = fs.open(hadoop_path)
+    try:
+        return str(jvm.org.apache.commons.io.IOUtils.toString(stream, "UTF-8"))
+    finally:
+        stream.close()
 
 
 def write_text(spark: SparkSession, path: str, text: str) -> None:
@@ -210,25 +291,139 @@ def write_text(spark: SparkSession, path: str, text: str) -> None:
         fs.close()
 
 
+def _seconds_since_start(pid: int | str) -> float | None:
+    """Seconds since process `pid` started, from /proc (Linux; None elsewhere or when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        with open("/proc/uptime") as uptime:
+            now = float(uptime.read().split()[0])
+        return now - int(fields[19]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class Timings:
+    """Where a run's time went, in seconds, printed as one `TRANSFORM_TIMINGS {...}` line.
+
+    Under spark-submit the Python driver is a child of the driver JVM (spark-submit execs java in place of its
+    launcher script), so the JVM's launch time is the parent's age when this process started, and Python's own start
+    (interpreter, pyspark imports) is this process's age when `main` begins. Tables computed concurrently overlap:
+    `tables_wall` is their wall time together, each `tables` entry its own (compute and write fused, as Spark runs
+    them).
+    """
+
+    def __init__(self, launched_by_spark_submit: bool) -> None:
+        self.origin = time.monotonic()
+        self._lock = threading.Lock()
+        self.values: dict[str, object] = {}
+        self.tables: dict[str, float] = {}
+        own_age = _seconds_since_start("self")
+        parent_age = _seconds_since_start(os.getppid()) if launched_by_spark_submit else None
+        if own_age is not None:
+            self.values["python_start"] = round(own_age, 3)
+            if parent_age is not None and parent_age >= own_age:
+                self.values["jvm_launch"] = round(parent_age - own_age, 3)
+
+    def measure(self, key: str, started: float) -> None:
+        with self._lock:
+            self.values[key] = round(float(str(self.values.get(key, 0))) + time.monotonic() - started, 3)
+
+    def line(self, concurrency: int) -> str:
+        out = dict(self.values)
+        out["tables"] = {name: round(seconds, 3) for name, seconds in self.tables.items()}
+        out["concurrency"] = concurrency
+        out["python_total"] = round(time.monotonic() - self.origin + float(str(out.get("python_start", 0.0))), 3)
+        return json.dumps(out, separators=(",", ":"))
+
+
+#: spark-submit hands the Python driver the JVM's gateway through this variable; a session built in-process has none.
+_LAUNCHED_BY_SPARK_SUBMIT = "PYSPARK_GATEWAY_PORT" in os.environ
+
+
+def _concurrency(spark: SparkSession) -> int:
+    raw = str(spark.conf.get(CONCURRENCY_CONF, str(DEFAULT_CONCURRENCY)))
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 16:
+        raise ValueError(f"{CONCURRENCY_CONF} must be an integer 1-16, got {raw!r}")
+    return value
+
+
+def write_tables(
+    tables: dict[str, Callable[[], DataFrame]], out_root: str, concurrency: int, timings: Timings
+) -> dict[str, int]:
+    """Builds, computes and writes every table, `concurrency` at a time; row counts in the order given.
+
+    The tables share nothing but their (lazily re-read) inputs, so Spark can run their jobs side by side: one table's
+    planning (Python and the JVM's analyser) and its job's small tail stages then overlap another's tasks. Building
+    goes through DailyTransform's lock (shared dependencies are built once). The first failure stops what has not
+    started and is raised.
+    """
+
+    def one(table: str, build: Callable[[], DataFrame]) -> int:
+        started = time.monotonic()
+        df = build()
+        timings.measure("plan", started)
+        started = time.monotonic()
+        rows = write_table(df, out_root, table)
+        timings.tables[table] = time.monotonic() - started
+        print(f"daily_transform: {table}: {rows} rows", flush=True)
+        return rows
+
+    started = time.monotonic()
+    if concurrency == 1:
+        counts = {table: one(table, build) for table, build in tables.items()}
+    else:
+        pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="transform-table")
+        try:
+            futures: dict[str, Future[int]] = {table: pool.submit(one, table, b) for table, b in tables.items()}
+            counts = {table: future.result() for table, future in futures.items()}
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+    timings.measure("tables_wall", started)
+    return counts
+
+
 def main(argv: list[str] | None = None) -> dict[str, object]:
     """Runs the transform; returns the summary it prints. Stops the Spark session only if it created it."""
+    timings = Timings(_LAUNCHED_BY_SPARK_SUBMIT)
     args = parse_args(argv)
     own_session = SparkSession.getActiveSession() is None
+    started = time.monotonic()
     spark = SparkSession.builder.appName(f"daily_transform {args.day.isoformat()}").getOrCreate()
+    timings.measure("session_start", started)
+    concurrency = 1
     try:
         # UTC for anything that renders dates; standard Parquet timestamps (not legacy INT96) for the loaders.
         spark.conf.set("spark.sql.session.timeZone", "UTC")
         spark.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
+        concurrency = _concurrency(spark)
         if args.manifest:
+            started = time.monotonic()
             manifest = read_manifest(spark, args.manifest, args.day)
+            timings.measure("manifest", started)
             loader = manifest_loader(spark, manifest, args.manifest)
         else:
             loader = raw_loader(spark, args.raw_root, args.day)
-        transform = DailyTransform(spark, args.day, loader)
-        counts: dict[str, int] = {}
-        for table, df in transform.build(args.table_list).items():
-            counts[table] = write_table(df, args.out_root, table)
-            print(f"daily_transform: {table}: {counts[table]} rows", flush=True)
+
+        def timed_loader(table: str) -> DataFrame:
+            began = time.monotonic()
+            try:
+                return loader(table)
+            finally:
+                timings.measure("read", began)
+
+        transform = DailyTransform(spark, args.day, timed_loader)
+        builders: dict[str, Callable[[], DataFrame]] = {
+            name: partial(transform.table, name) for name in args.table_list
+        }
+        counts = write_tables(builders, args.out_root, concurrency, timings)
+        # Building the plans called the loader: that part is reading.
+        plan = float(str(timings.values.get("plan", 0))) - float(str(timings.values.get("read", 0)))
+        timings.values["plan"] = round(plan, 3)
         summary: dict[str, object] = {
             "run_id": args.run_id,
             "logical_date": args.day.isoformat(),
@@ -236,12 +431,17 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         }
         line = json.dumps(summary, separators=(",", ":"))
         # Beside the output too: on Dataproc the driver's stdout is not the runner's to read.
+        started = time.monotonic()
         write_text(spark, f"{args.out_root.rstrip('/')}/{SUMMARY_FILE}", line + "\n")
-        print(SUMMARY_PREFIX + line, flush=True)
-        return summary
+        timings.measure("summary_write", started)
     finally:
         if own_session:
+            started = time.monotonic()
             spark.stop()
+            timings.measure("session_stop", started)
+    print(TIMINGS_PREFIX + timings.line(concurrency), flush=True)
+    print(SUMMARY_PREFIX + line, flush=True)
+    return summary
 
 
 if __name__ == "__main__":

@@ -63,15 +63,26 @@ export function buildSparkRunner(config: Config): SparkRunner {
       serverless: new DataprocServerlessRunner(dataprocServerlessOptionsFrom(config)),
     });
   }
-  return new SparkSubmitRunner({
-    master: config.spark.master,
-    defaultProperties: {
-      'spark.ui.enabled': 'false',
-      'spark.sql.adaptive.enabled': 'true',
-      'spark.sql.shuffle.partitions': String(config.spark.shufflePartitions),
-      'spark.driver.memory': config.spark.driverMemory,
-    },
-  });
+  return new SparkSubmitRunner({ master: config.spark.master, defaultProperties: localSparkProperties(config) });
+}
+
+/**
+ * Spark properties of every local run. Small days are dominated by fixed costs (jobs/README.md, "What a local run
+ * costs"; `npm run bench:spark` measures them): no UI, few shuffle partitions, a C1-only driver JVM, and output
+ * tables computed `SPARK_TABLE_CONCURRENCY` at a time.
+ */
+export function localSparkProperties(config: Config): Record<string, string> {
+  return {
+    'spark.ui.enabled': 'false',
+    'spark.ui.showConsoleProgress': 'false',
+    'spark.sql.adaptive.enabled': 'true',
+    'spark.sql.shuffle.partitions': String(config.spark.shufflePartitions),
+    'spark.driver.memory': config.spark.driverMemory,
+    ...(config.spark.driverJavaOptions.trim()
+      ? { 'spark.driver.extraJavaOptions': config.spark.driverJavaOptions }
+      : {}),
+    'spark.hire10x.transform.tableConcurrency': String(config.spark.tableConcurrency),
+  };
 }
 
 /** EventBus of the platform: Redis Streams locally, the Pub/Sub topic PUBSUB_TOPIC on gcp. */

@@ -207,7 +207,9 @@ export async function userAnalyticsDaily(raw: UserAnalyticsDailyInput): Promise<
     const sparkRun = describeSparkRun(transform.details);
     progress.finish(
       'transform',
-      `${tables.length} tables, ${Object.values(transform.tables).reduce((a, b) => a + b, 0)} rows${sparkRun ? ` · ${sparkRun}` : ''}`,
+      `${tables.length} tables, ${Object.values(transform.tables).reduce((a, b) => a + b, 0)} rows` +
+        (sparkRun ? ` · ${sparkRun}` : '') +
+        (transform.timingsNote ? `; ${transform.timingsNote}` : ''),
     );
 
     // 3. Load: promote each table's staged output into processed/<table>/dt=<date>, then into the warehouse.

@@ -92,6 +92,49 @@ def test_main_writes_every_table_and_prints_the_summary(
     assert [r.metadata for r in activity.collect()] == ['{"recipients":2}']
 
 
+def test_the_timings_line_names_every_table_and_one_at_a_time_writes_the_same_rows(
+    spark: SparkSession, raw_root: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    concurrent = str(tmp_path / "concurrent")
+    run(raw_root, concurrent)
+    lines = [
+        line[len(daily_transform.TIMINGS_PREFIX) :]
+        for line in capsys.readouterr().out.splitlines()
+        if line.startswith(daily_transform.TIMINGS_PREFIX)
+    ]
+    assert len(lines) == 1
+    timings = json.loads(lines[0])
+    assert list(timings["tables"]) != [] and sorted(timings["tables"]) == sorted(PRODUCED_TABLES)
+    assert timings["concurrency"] == daily_transform.DEFAULT_CONCURRENCY
+    assert all(timings[k] >= 0 for k in ("session_start", "read", "tables_wall"))
+    spark.conf.set(daily_transform.CONCURRENCY_CONF, "1")
+    spark.conf.set(daily_transform.FOOTER_SCHEMAS_CONF, "false")
+    try:
+        sequential = str(tmp_path / "sequential")
+        assert run(raw_root, sequential)["tables"] == EXPECTED_COUNTS
+    finally:
+        spark.conf.unset(daily_transform.CONCURRENCY_CONF)
+        spark.conf.unset(daily_transform.FOOTER_SCHEMAS_CONF)
+    assert (
+        json.loads(capsys.readouterr().out.splitlines()[-2][len(daily_transform.TIMINGS_PREFIX) :])["concurrency"] == 1
+    )
+    for table in PRODUCED_TABLES:
+        a = spark.read.parquet(f"{concurrent}/{table}")
+        b = spark.read.parquet(f"{sequential}/{table}")
+        assert a.schema == b.schema and a.exceptAll(b).count() == 0 and b.exceptAll(a).count() == 0, table
+
+
+def test_footer_schemas_are_what_spark_infers(spark: SparkSession, raw_root: str) -> None:
+    for table in sample_raw(spark):
+        directory = partition_path(raw_root, table, DAY.isoformat())
+        first = sorted(p for p in os.listdir(directory) if p.endswith(".parquet"))[0]
+        inferred = spark.read.parquet(directory).schema
+        assert daily_transform._footer_schema(spark, f"{directory}/{first}") == inferred, table
+        # Without the schema Spark wrote (the extract's files have none): the Parquet types convert to the same.
+        converted = daily_transform._footer_schema(spark, f"{directory}/{first}", prefer_written=False)
+        assert [(f.name, f.dataType) for f in converted.fields] == [(f.name, f.dataType) for f in inferred.fields]
+
+
 def test_a_subset_rerun_overwrites_its_own_output(
     raw_root: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -157,8 +157,26 @@ def timeperiod(spark: SparkSession, day: _dt.date) -> DataFrame:
 
     The calendar is generated, not extracted; emitting the full year on every run keeps it complete for dashboards
     that zero-fill days without data, and re-emitting identical rows is harmless under the MERGE on calendar_date.
+    Built as an inline `VALUES` table (a local relation the JVM plans and scans itself): `createDataFrame` over
+    Python rows would ship them as a pickled RDD and run a Spark job to read them back.
     """
     first = _dt.date(day.year, 1, 1)
     days = (_dt.date(day.year + 1, 1, 1) - first).days
     rows = [calendar_row(first + _dt.timedelta(days=i)) for i in range(days)]
-    return spark.createDataFrame(rows, TIMEPERIOD_SCHEMA)
+    values = ",\n".join("(" + ", ".join(_sql_literal(v) for v in row) + ")" for row in rows)
+    names = ", ".join(f.name for f in TIMEPERIOD_SCHEMA.fields)
+    df = spark.sql(f"SELECT * FROM VALUES {values} AS calendar({names})")
+    return df.select([F.col(f.name).cast(f.dataType).alias(f.name) for f in TIMEPERIOD_SCHEMA.fields])
+
+
+def _sql_literal(value: object) -> str:
+    """A Spark SQL literal of a calendar_row value (bool before int: bool is an int in Python)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return f"{value}L"
+    if isinstance(value, _dt.date):
+        return f"DATE'{value.isoformat()}'"
+    if isinstance(value, str) and value.isalpha():
+        return f"'{value}'"
+    raise TypeError(f"no SQL literal for calendar value {value!r}")

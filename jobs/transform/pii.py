@@ -87,7 +87,12 @@ _scrub_udf = F.udf(scrub_json, T.StringType())
 
 
 def scrub_metadata(column: str) -> Column:
-    """Column expression equal to `scrub_json(column)`, calling Python only for rows the pre-filter flags."""
+    """Column expression equal to `scrub_json(column)`, parsing JSON in Python only for rows the pre-filter flags.
+
+    Spark evaluates a Python UDF for every row of its input whatever CASE branch it sits in (the UDF is pulled out
+    of the expression into a batch evaluation of its own), so the UDF is handed the text only where the pre-filter
+    flags it and NULL elsewhere: clean rows then cost a pickled None each, not a JSON parse and a re-serialisation.
+    """
     c = F.col(column)
-    clean = ~F.lower(c).rlike(SUSPECT_PATTERN) & F.json_object_keys(c).isNotNull()
-    return F.when(c.isNull() | clean, c).otherwise(_scrub_udf(c))
+    keep = c.isNull() | (~F.lower(c).rlike(SUSPECT_PATTERN) & F.json_object_keys(c).isNotNull())
+    return F.when(keep, c).otherwise(_scrub_udf(F.when(~keep, c)))

@@ -8,6 +8,7 @@ schema. It does no I/O itself: the entrypoint passes a loader reading the raw zo
 from __future__ import annotations
 
 import datetime as _dt
+import threading
 from collections.abc import Callable, Iterable
 
 from pyspark.sql import DataFrame, SparkSession
@@ -98,6 +99,8 @@ class DailyTransform:
         self._load_raw = load_raw
         self._raw: dict[str, DataFrame] = {}
         self._tables: dict[str, DataFrame] = {}
+        # The entrypoint builds tables from several threads: one builder at a time, each table and input once.
+        self._lock = threading.RLock()
         d = day
         self._builders: dict[str, Callable[[], DataFrame]] = {
             "fact_user_activities": lambda: facts.user_activities(self.raw("activity_events"), d),
@@ -141,17 +144,19 @@ class DailyTransform:
 
     def raw(self, table: str) -> DataFrame:
         """Raw table `table`, checked against the raw contract (loaded once)."""
-        if table not in self._raw:
-            self._raw[table] = conform_raw(self._load_raw(table), table)
-        return self._raw[table]
+        with self._lock:
+            if table not in self._raw:
+                self._raw[table] = conform_raw(self._load_raw(table), table)
+            return self._raw[table]
 
     def table(self, name: str) -> DataFrame:
         """Produced table `name`, conformed to jobs/schemas/<name>.json (built once)."""
         if name not in self._builders:
             raise KeyError(f"{name!r} is not produced by the daily transform; produced: {', '.join(PRODUCED_TABLES)}")
-        if name not in self._tables:
-            self._tables[name] = conform(self._builders[name](), load_schema(name), name)
-        return self._tables[name]
+        with self._lock:
+            if name not in self._tables:
+                self._tables[name] = conform(self._builders[name](), load_schema(name), name)
+            return self._tables[name]
 
     def build(self, names: Iterable[str] = PRODUCED_TABLES) -> dict[str, DataFrame]:
         """The requested produced tables, in the order given."""
