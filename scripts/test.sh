@@ -19,4 +19,6 @@ step "API fuzz (schemathesis --checks all)"
 bash scripts/fuzz-api.sh
 step "pytest"
 bash scripts/pytest.sh
+step "Kubernetes manifests (kustomize, kubernetes-validate, checkov, structural tests)"
+bash scripts/check-k8s.sh
 step "all green in $((SECONDS - start))s"

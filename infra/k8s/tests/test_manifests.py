@@ -28,7 +28,19 @@ Doc = dict[str, Any]
 def render(env: str, out: Path) -> tuple[list[Doc], list[Doc]]:
     image = f"us-central1-docker.pkg.dev/hire10x-analytics-{env}/hire10x/analytics:{BUILD_ID}@{DIGEST}"
     subprocess.run(
-        ["bash", "scripts/deploy-workers.sh", "--env", env, "--image", image, "--build-id", BUILD_ID, "--dry-run", "--out", str(out)],
+        [
+            "bash",
+            "scripts/deploy-workers.sh",
+            "--env",
+            env,
+            "--image",
+            image,
+            "--build-id",
+            BUILD_ID,
+            "--dry-run",
+            "--out",
+            str(out),
+        ],
         cwd=ROOT,
         check=True,
         capture_output=True,
@@ -75,7 +87,9 @@ def worker_problems(docs: list[Doc]) -> list[str]:
     problems: list[str] = []
     heartbeat = longest_heartbeat_seconds()
     cfg = config_env(docs)
-    workers = [d for d in of_kind(docs, "Deployment") if d["metadata"]["labels"].get("app.kubernetes.io/component") == "worker"]
+    workers = [
+        d for d in of_kind(docs, "Deployment") if d["metadata"]["labels"].get("app.kubernetes.io/component") == "worker"
+    ]
     served = sorted(container_env(d).get("WORKER_TASK_QUEUES", "") for d in workers)
     if served != sorted(QUEUES):
         problems.append(f"worker Deployments serve {served}, expected one per queue {sorted(QUEUES)}")
@@ -93,7 +107,9 @@ def worker_problems(docs: list[Doc]) -> list[str]:
             problems.append(f"{name}: WORKER_BUILD_ID differs from its build-id label")
         c = spec["containers"][0]
         ports = {p["name"]: p["containerPort"] for p in c.get("ports", [])}
-        if ports.get("health") != int(cfg["WORKER_HEALTH_PORT"]) or ports.get("metrics") != int(cfg["WORKER_METRICS_PORT"]):
+        if ports.get("health") != int(cfg["WORKER_HEALTH_PORT"]) or ports.get("metrics") != int(
+            cfg["WORKER_METRICS_PORT"]
+        ):
             problems.append(f"{name}: container ports {ports} differ from WORKER_HEALTH_PORT/WORKER_METRICS_PORT")
         for probe, path in (("readinessProbe", "/readyz"), ("livenessProbe", "/livez")):
             got = c.get(probe, {}).get("httpGet", {})
@@ -125,9 +141,7 @@ def reference_problems(docs: list[Doc]) -> list[str]:
         if k not in keys:
             problems.append(f"ConfigMap analytics-config: {k} is not a variable of config/schema.ts")
     spcs = {d["metadata"]["name"]: d for d in of_kind(docs, "SecretProviderClass")}
-    secret_keys = {
-        o["key"] for spc in spcs.values() for so in spc["spec"].get("secretObjects", []) for o in so["data"]
-    }
+    secret_keys = {o["key"] for spc in spcs.values() for so in spc["spec"].get("secretObjects", []) for o in so["data"]}
     for k in secret_keys - keys:
         problems.append(f"SecretProviderClass: {k} is not a variable of config/schema.ts")
     for d in of_kind(docs, "Deployment"):
@@ -149,9 +163,16 @@ def reference_problems(docs: list[Doc]) -> list[str]:
             for b in rule["backendRefs"]:
                 svc = services.get(b["name"])
                 if svc is None or b["port"] not in {p["port"] for p in svc["spec"]["ports"]}:
-                    problems.append(f"HTTPRoute {route['metadata']['name']}: backend {b['name']}:{b['port']} is no Service port")
+                    problems.append(
+                        f"HTTPRoute {route['metadata']['name']}: backend {b['name']}:{b['port']} is no Service port"
+                    )
     for sa in of_kind(docs, "ServiceAccount"):
-        if not sa["metadata"].get("annotations", {}).get("iam.gke.io/gcp-service-account", "").endswith(".iam.gserviceaccount.com"):
+        if (
+            not sa["metadata"]
+            .get("annotations", {})
+            .get("iam.gke.io/gcp-service-account", "")
+            .endswith(".iam.gserviceaccount.com")
+        ):
             problems.append(f"ServiceAccount {sa['metadata']['name']}: no Workload Identity annotation")
     images = {c["image"] for d in of_kind(docs, "Deployment") for c in d["spec"]["template"]["spec"]["containers"]}
     if len(images) != 1:
@@ -183,11 +204,13 @@ def test_prod_connects_to_temporal_cloud_with_mtls(rendered: tuple[str, list[Doc
 def _mutations(docs: list[Doc]) -> list[tuple[str, list[Doc]]]:
     out = []
     broken = copy.deepcopy(docs)
-    next(d for d in broken if d["kind"] == "Deployment" and "worker-etl" in d["metadata"]["name"])["spec"]["template"]["spec"][
-        "terminationGracePeriodSeconds"
-    ] = 30
+    next(d for d in broken if d["kind"] == "Deployment" and "worker-etl" in d["metadata"]["name"])["spec"]["template"][
+        "spec"
+    ]["terminationGracePeriodSeconds"] = 30
     out.append(("grace below the heartbeat timeout", broken))
-    broken = [d for d in copy.deepcopy(docs) if not (d["kind"] == "PodDisruptionBudget" and "gdpr" in d["metadata"]["name"])]
+    broken = [
+        d for d in copy.deepcopy(docs) if not (d["kind"] == "PodDisruptionBudget" and "gdpr" in d["metadata"]["name"])
+    ]
     out.append(("missing PDB", broken))
     broken = copy.deepcopy(docs)
     hpa = next(d for d in broken if d["kind"] == "HorizontalPodAutoscaler" and "stream" in d["metadata"]["name"])
