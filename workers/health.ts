@@ -53,7 +53,10 @@ export async function startHealthServer(
     if (url === '/readyz') {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer in ${TEMPORAL_PING_TIMEOUT_MS} ms`)), TEMPORAL_PING_TIMEOUT_MS);
+        timer = setTimeout(
+          () => reject(new Error(`no answer in ${TEMPORAL_PING_TIMEOUT_MS} ms`)),
+          TEMPORAL_PING_TIMEOUT_MS,
+        );
       });
       void Promise.race([sources.pingTemporal(), timeout])
         .then(

@@ -44,12 +44,12 @@ export function parseDockerfile(text: string): Stage[] {
   for (const { line, text: t } of logical) {
     const m = /^(\S+)\s*(.*)$/.exec(t);
     if (!m) throw new Error(`line ${line}: cannot parse ${t}`);
-    const keyword = m[1].toUpperCase();
+    const keyword = (m[1] ?? '').toUpperCase();
     if (!known.has(keyword)) throw new Error(`line ${line}: instruction ${keyword} is not handled by the checks`);
-    let rest = m[2].trim();
+    let rest = (m[2] ?? '').trim();
     const flags: Record<string, string> = {};
     for (let f = /^--([a-z-]+)=(\S+)\s*/.exec(rest); f; f = /^--([a-z-]+)=(\S+)\s*/.exec(rest)) {
-      flags[f[1]] = f[2];
+      flags[f[1] ?? ''] = f[2] ?? '';
       rest = rest.slice(f[0].length);
     }
     const execForm = rest.startsWith('[');
@@ -57,11 +57,12 @@ export function parseDockerfile(text: string): Stage[] {
     const instruction: Instruction = { line, keyword, flags, args, execForm };
     if (keyword === 'FROM') {
       const [from, as, name] = args;
+      if (from === undefined) throw new Error(`line ${line}: FROM without an image`);
       if (as !== undefined && as.toUpperCase() !== 'AS') throw new Error(`line ${line}: FROM image AS name`);
       stages.push({ from, name, instructions: [] });
     } else {
       if (stages.length === 0) throw new Error(`line ${line}: ${keyword} before FROM`);
-      stages[stages.length - 1].instructions.push(instruction);
+      stages.at(-1)?.instructions.push(instruction);
     }
   }
   return stages;
@@ -116,21 +117,23 @@ export function buildImage(
     // Hard links: node_modules is copied three times otherwise (a stage's RUN steps only add files here).
     if (parent) execFileSync('cp', ['-al', parent, root]);
     else fs.mkdirSync(root, { recursive: true });
-    const inside = (p: string, workdir: string) => path.join(root, path.posix.isAbsolute(p) ? p : path.posix.join(workdir, p));
-    const image: BuiltImage = parent && last ? { ...last, root, env: { ...last.env } } : { root, workdir: '/', env: {}, command: [] };
+    const inside = (p: string, workdir: string) =>
+      path.join(root, path.posix.isAbsolute(p) ? p : path.posix.join(workdir, p));
+    const image: BuiltImage =
+      parent && last ? { ...last, root, env: { ...last.env } } : { root, workdir: '/', env: {}, command: [] };
     let entrypoint: string[] = [];
     let cmd: string[] = [];
     for (const ins of stage.instructions) {
       switch (ins.keyword) {
         case 'WORKDIR':
-          image.workdir = path.posix.resolve(image.workdir, ins.args[0]);
+          image.workdir = path.posix.resolve(image.workdir, ins.args[0] ?? '.');
           fs.mkdirSync(inside(image.workdir, '/'), { recursive: true });
           break;
         case 'ENV':
           for (const [k, v] of envPairs(ins.args)) image.env[k] = v;
           break;
         case 'USER':
-          image.user = ins.args[0];
+          image.user = ins.args[0] ?? '';
           break;
         case 'EXPOSE':
           break;
@@ -142,7 +145,8 @@ export function buildImage(
           break;
         case 'COPY': {
           const sources = ins.args.slice(0, -1);
-          const dest = ins.args[ins.args.length - 1];
+          const dest = ins.args.at(-1);
+          if (dest === undefined || sources.length === 0) throw new Error(`line ${ins.line}: COPY src... dest`);
           const fromStage = ins.flags.from;
           const fromRoot = fromStage === undefined ? undefined : roots.get(fromStage);
           if (fromStage !== undefined && !fromRoot) throw new Error(`line ${ins.line}: no stage named ${fromStage}`);
@@ -159,7 +163,7 @@ export function buildImage(
         }
         case 'RUN': {
           options.log?.(`RUN ${ins.args.join(' ')}`);
-          execFileSync('sh', ['-ec', ins.args[0]], {
+          execFileSync('sh', ['-ec', ins.args[0] ?? ''], {
             cwd: inside(image.workdir, '/'),
             env: { ...process.env, ...options.env, ...image.env },
             stdio: ['ignore', 'pipe', 'pipe'],

@@ -22,7 +22,10 @@ const step = z.strictObject({
   secretEnv: z.array(z.string()).optional(),
   dir: z.string().optional(),
   waitFor: z.array(z.string()).optional(),
-  timeout: z.string().regex(/^\d+s$/).optional(),
+  timeout: z
+    .string()
+    .regex(/^\d+s$/)
+    .optional(),
 });
 const buildConfig = z.strictObject({
   steps: z.array(step).min(1),
@@ -31,7 +34,10 @@ const buildConfig = z.strictObject({
   availableSecrets: z
     .strictObject({
       secretManager: z.array(
-        z.strictObject({ versionName: z.string().regex(/^projects\/[^/]+\/secrets\/[^/]+\/versions\/\w+$/), env: z.string() }),
+        z.strictObject({
+          versionName: z.string().regex(/^projects\/[^/]+\/secrets\/[^/]+\/versions\/\w+$/),
+          env: z.string(),
+        }),
       ),
     })
     .optional(),
@@ -39,7 +45,9 @@ const buildConfig = z.strictObject({
     .strictObject({
       machineType: z.enum(['E2_HIGHCPU_8', 'E2_HIGHCPU_32', 'N1_HIGHCPU_8', 'N1_HIGHCPU_32', 'E2_MEDIUM']).optional(),
       logging: z.enum(['CLOUD_LOGGING_ONLY', 'GCS_ONLY', 'LEGACY', 'NONE']).optional(),
-      pool: z.strictObject({ name: z.string().regex(/^projects\/[^/]+\/locations\/[^/]+\/workerPools\/[^/]+$/) }).optional(),
+      pool: z
+        .strictObject({ name: z.string().regex(/^projects\/[^/]+\/locations\/[^/]+\/workerPools\/[^/]+$/) })
+        .optional(),
     })
     .optional(),
   timeout: z.string().regex(/^\d+s$/),
@@ -68,14 +76,16 @@ function problems(config: BuildConfig): string[] {
   const secrets = new Set((config.availableSecrets?.secretManager ?? []).map((s) => s.env));
   for (const s of config.steps) {
     if (seen.has(s.id)) out.push(`${s.id}: duplicate id`);
-    for (const w of s.waitFor ?? []) if (w !== '-' && !seen.has(w)) out.push(`${s.id}: waits for unknown or later step ${w}`);
+    for (const w of s.waitFor ?? [])
+      if (w !== '-' && !seen.has(w)) out.push(`${s.id}: waits for unknown or later step ${w}`);
     seen.add(s.id);
     const text = JSON.stringify(s).replace(/\$\$/g, '');
-    for (const [, k] of text.matchAll(/\$\{([A-Z_][A-Z0-9_]*)\}/g)) {
+    for (const [, k = ''] of text.matchAll(/\$\{([A-Z_][A-Z0-9_]*)\}/g)) {
       if (!declared.has(k) && !BUILTIN.has(k)) out.push(`${s.id}: substitution \${${k}} is not declared`);
     }
     for (const e of s.secretEnv ?? []) if (!secrets.has(e)) out.push(`${s.id}: secretEnv ${e} not in availableSecrets`);
-    if (s.dir && !mayBeMissing(s.dir) && !fs.existsSync(path.join(PROJECT_ROOT, s.dir))) out.push(`${s.id}: dir ${s.dir} does not exist`);
+    if (s.dir && !mayBeMissing(s.dir) && !fs.existsSync(path.join(PROJECT_ROOT, s.dir)))
+      out.push(`${s.id}: dir ${s.dir} does not exist`);
     for (const arg of s.args ?? []) {
       for (const [p] of arg.matchAll(/(?:scripts|jobs|infra|\.ci|dags)\/[\w./-]*\w/g)) {
         if (!fs.existsSync(path.join(PROJECT_ROOT, p)) && !mayBeMissing(p))
@@ -116,7 +126,9 @@ describe('Cloud Build pipelines', () => {
   it('PR: runs the whole suite (.ci/run) and renders the deploy', () => {
     const pr = load('pr.yaml');
     expect(pr.steps.some((s) => s.args?.includes('.ci/run'))).toBe(true);
-    expect(pr.steps.some((s) => s.args?.includes('--dry-run') && s.args.includes('scripts/deploy-workers.sh'))).toBe(true);
+    expect(pr.steps.some((s) => s.args?.includes('--dry-run') && s.args.includes('scripts/deploy-workers.sh'))).toBe(
+      true,
+    );
     expect(pr.availableSecrets).toBeUndefined();
   });
 
@@ -124,8 +136,17 @@ describe('Cloud Build pipelines', () => {
     const main = load('main.yaml');
     const waits = Object.fromEntries(main.steps.map((s) => [s.id, s.waitFor ?? []]));
     const before = (a: string, b: string): boolean =>
-      waits[b].includes(a) || waits[b].some((w) => w !== '-' && before(a, w));
-    for (const id of ['image', 'push', 'terraform-plan', 'terraform-apply', 'upload-jobs', 'deploy', 'sync-dags', 'smoke'])
+      (waits[b] ?? []).includes(a) || (waits[b] ?? []).some((w) => w !== '-' && before(a, w));
+    for (const id of [
+      'image',
+      'push',
+      'terraform-plan',
+      'terraform-apply',
+      'upload-jobs',
+      'deploy',
+      'sync-dags',
+      'smoke',
+    ])
       expect(Object.keys(waits)).toContain(id);
     expect(before('push', 'deploy')).toBe(true);
     expect(before('terraform-apply', 'deploy')).toBe(true);
@@ -150,7 +171,9 @@ describe('Cloud Build pipelines', () => {
       [main, values],
       [prod, { ...load('promote-prod.yaml').substitutions, _BUILD_ID: 'ci0123a' }],
     ] as const) {
-      const args = s.args!.map((a) => substitute(a, subs as Record<string, string>).replace(/@sha256:0{64}$/, `@${digest}`));
+      const args = s.args!.map((a) =>
+        substitute(a, subs as Record<string, string>).replace(/@sha256:0{64}$/, `@${digest}`),
+      );
       const run = spawnSync('bash', [...args, ...(args.includes('--dry-run') ? [] : ['--dry-run'])], {
         cwd: PROJECT_ROOT,
         encoding: 'utf8',

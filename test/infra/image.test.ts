@@ -39,7 +39,7 @@ describe('Dockerfile', () => {
   });
 
   it('installs production dependencies only, and the runtime needs none of the dev dependencies', () => {
-    const runs = stages.flatMap((s) => s.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args[0]));
+    const runs = stages.flatMap((s) => s.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args[0] ?? ''));
     expect(runs.some((r) => /npm ci\b.*--omit=dev/.test(r))).toBe(true);
     const pkg = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
       dependencies: Record<string, string>;
@@ -51,7 +51,7 @@ describe('Dockerfile', () => {
   });
 
   it('runs the last stage as a non-root user, with an exec-form command (node is PID 1 and gets SIGTERM)', () => {
-    const last = stages[stages.length - 1];
+    const last = stages.at(-1)!;
     const user = last.instructions.filter((i) => i.keyword === 'USER').at(-1)?.args[0];
     expect(user).toBeDefined();
     expect(user!.split(':')[0]).not.toMatch(/^(root|0)$/);

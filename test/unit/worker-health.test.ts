@@ -20,9 +20,7 @@ describe('worker health endpoint', () => {
     const server = await startHealthServer(
       {
         states: () => states,
-        pingTemporal: async () => {
-          if (!temporalUp) throw new Error('connection refused');
-        },
+        pingTemporal: () => (temporalUp ? Promise.resolve() : Promise.reject(new Error('connection refused'))),
       },
       { host: '127.0.0.1', port: 0 },
     );
