@@ -27,9 +27,10 @@ beforeAll(() => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'hire10x-image-'));
 });
 
-afterAll(() => {
-  if (work) fs.rmSync(work, { recursive: true, force: true });
-});
+// Three stages' copies of node_modules (hard links, but still ~100k directory entries): slow to remove on a busy disk.
+afterAll(async () => {
+  if (work) await fs.promises.rm(work, { recursive: true, force: true });
+}, 600_000);
 
 describe('Dockerfile', () => {
   it('builds from node:20-bookworm-slim (glibc: the Temporal core has no musl build) in named stages', () => {
