@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
 import type { Warehouse } from '../adapters/ports';
 import type { Config } from '../config';
+import { temporalTls } from '../config/temporal-tls';
 import { migratePlatform } from '../schema/platform/migrate';
 import { payloadCodecFromConfig } from '../security/codec';
 import { dataConverterFromConfig } from '../security/data-converter';
@@ -42,7 +43,11 @@ export async function startApi(
   let connection: Connection | undefined;
   try {
     await migratePlatform(pool, { log: options.log });
-    connection = await Connection.connect({ address: config.temporal.address, connectTimeout: 10_000 });
+    connection = await Connection.connect({
+      address: config.temporal.address,
+      tls: temporalTls(config),
+      connectTimeout: 10_000,
+    });
     const temporal = new Client({
       connection,
       namespace: config.temporal.namespace,

@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { type Config, workflowUiUrl } from '../config';
+import { temporalTls } from '../config/temporal-tls';
 import { dataConverterFromConfig } from '../security/data-converter';
 
 /**
@@ -10,7 +11,11 @@ export async function withClient<T>(config: Config, fn: (client: Client) => Prom
   const dataConverter = dataConverterFromConfig(config);
   let connection: Connection;
   try {
-    connection = await Connection.connect({ address: config.temporal.address, connectTimeout: 5_000 });
+    connection = await Connection.connect({
+      address: config.temporal.address,
+      tls: temporalTls(config),
+      connectTimeout: 5_000,
+    });
   } catch (err) {
     throw new Error(
       `cannot reach Temporal at ${config.temporal.address} (${(err as Error).message}). Start the platform: analytics dev up`,

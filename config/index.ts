@@ -23,6 +23,8 @@ interface CommonConfig {
     devDynamicConfig: 'project' | 'server-defaults';
     /** Task queue names with TASK_QUEUE_PREFIX applied. */
     taskQueues: Record<TaskQueueName, string>;
+    /** mTLS/TLS files (TEMPORAL_TLS_*); undefined = plaintext. Read by `temporalTls` (config/temporal-tls.ts). */
+    tls?: { certFile?: string; keyFile?: string; caFile?: string; serverName?: string };
   };
   sourceDb: { host: string; port: number; database: string; user: string; password?: string };
   redis: { host: string; port: number };
@@ -35,6 +37,13 @@ interface CommonConfig {
     logLevel: Env['LOG_LEVEL'];
     /** Batching of concurrent GDPR erasures' lake and warehouse passes. */
     gdprBatch: { windowMs: number; maxSubjects: number };
+    /** The queues this process serves (WORKER_TASK_QUEUES). */
+    serves: TaskQueueName[];
+    /** 0 = no health endpoint. */
+    healthPort: number;
+    shutdownGraceSeconds: number;
+    /** Worker Versioning: set when WORKER_BUILD_ID is. */
+    deployment?: { name: string; buildId: string };
   };
   notifyWebhookUrl?: string;
   /** Due time (`HH:MM` UTC) per scheduled pipeline, from `SCHEDULED_PIPELINES`' due variables. */
@@ -141,6 +150,15 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
       uiUrl: env.TEMPORAL_UI_URL ?? `http://${host}:${env.TEMPORAL_UI_PORT}`,
       devDynamicConfig: env.TEMPORAL_DYNAMIC_CONFIG,
       taskQueues: prefixedTaskQueues(env.TASK_QUEUE_PREFIX),
+      tls:
+        env.TEMPORAL_TLS_CERT || env.TEMPORAL_TLS_CA
+          ? {
+              certFile: env.TEMPORAL_TLS_CERT && path.resolve(PROJECT_ROOT, env.TEMPORAL_TLS_CERT),
+              keyFile: env.TEMPORAL_TLS_KEY && path.resolve(PROJECT_ROOT, env.TEMPORAL_TLS_KEY),
+              caFile: env.TEMPORAL_TLS_CA && path.resolve(PROJECT_ROOT, env.TEMPORAL_TLS_CA),
+              serverName: env.TEMPORAL_TLS_SERVER_NAME,
+            }
+          : undefined,
     },
     sourceDb: {
       host: env.SOURCE_DB_HOST,
@@ -169,6 +187,13 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
       maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
       logLevel: env.LOG_LEVEL,
       gdprBatch: { windowMs: env.GDPR_BATCH_WINDOW_MS, maxSubjects: env.GDPR_BATCH_MAX_SUBJECTS },
+      serves: env.WORKER_TASK_QUEUES,
+      healthPort: env.WORKER_HEALTH_PORT,
+      shutdownGraceSeconds: env.WORKER_SHUTDOWN_GRACE_SECONDS,
+      deployment:
+        env.WORKER_BUILD_ID === undefined
+          ? undefined
+          : { name: env.WORKER_DEPLOYMENT_NAME, buildId: env.WORKER_BUILD_ID },
     },
     notifyWebhookUrl: env.NOTIFY_WEBHOOK_URL,
     sla: Object.fromEntries(

@@ -35,6 +35,16 @@ export const envSchema = z
       .string()
       .regex(/^[A-Za-z0-9._:-]*$/, 'letters, digits and . _ : - only')
       .default(''),
+    /**
+     * mTLS to Temporal (Temporal Cloud or a cluster with TLS): files with the client certificate and key (PEM), both or
+     * neither. Set, every connection (worker, API, CLI) uses TLS. @default unset: plaintext (the dev server)
+     */
+    TEMPORAL_TLS_CERT: z.preprocess(emptyAsUndefined, z.string().optional()),
+    TEMPORAL_TLS_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
+    /** CA file (PEM) of the server's certificate, when the system store does not know it; set alone, TLS without a client certificate. */
+    TEMPORAL_TLS_CA: z.preprocess(emptyAsUndefined, z.string().optional()),
+    /** TLS server name (SNI) override, e.g. when connecting through an internal load balancer. */
+    TEMPORAL_TLS_SERVER_NAME: z.preprocess(emptyAsUndefined, z.string().optional()),
     /** Web UI port of the local dev server (the UI URL is derived from it). @default 8233 */
     TEMPORAL_UI_PORT: port.default(8233),
     /**
@@ -71,6 +81,41 @@ export const envSchema = z
     GDPR_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
     /** Most erasure subjects in one batched pass. @default 100 */
     GDPR_BATCH_MAX_SUBJECTS: z.coerce.number().int().min(1).max(1000).default(100),
+     * Task queues this worker process serves, comma-separated subset of `etl,gdpr,stream` (one Kubernetes Deployment
+     * per queue sets one). @default etl,gdpr,stream
+     */
+    WORKER_TASK_QUEUES: z
+      .string()
+      .default('etl,gdpr,stream')
+      .transform((s) => [...new Set(s.split(',').map((q) => q.trim()))].filter((q) => q !== ''))
+      .pipe(z.array(z.enum(['etl', 'gdpr', 'stream'])).min(1, 'name at least one of etl, gdpr, stream')),
+    /**
+     * Health endpoint for probes (`/readyz`: every worker polling and Temporal reachable; `/livez`: the event loop
+     * answers), on WORKER_METRICS_HOST; 0 disables it. @default 0
+     */
+    WORKER_HEALTH_PORT: optionalPort.default(0),
+    /**
+     * After SIGTERM, how long in-flight activities may run to completion before they are cancelled (heartbeating
+     * activities then see the cancellation and fail their attempt, so another worker retries at once). Keep it below
+     * the pod's terminationGracePeriodSeconds. @default 15
+     */
+    WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(15),
+    /**
+     * Worker Deployment build id (the image tag): set, the worker opts into Worker Versioning with the PINNED default
+     * behaviour, so a run stays on the build that started it. Unset: unversioned (local, tests).
+     */
+    WORKER_BUILD_ID: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .regex(/^[A-Za-z0-9._-]{1,255}$/, 'letters, digits and . _ - only')
+        .optional(),
+    ),
+    /** Worker Deployment name the build ids belong to. @default hire10x-analytics */
+    WORKER_DEPLOYMENT_NAME: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,255}$/, 'letters, digits and . _ - only')
+      .default('hire10x-analytics'),
 
     /** Spark master for the local SparkRunner. @default local[*] */
     SPARK_MASTER: z.string().min(1).default('local[*]'),
@@ -243,6 +288,10 @@ export const envSchema = z
     ANALYTICS_API_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
   })
   .superRefine((env, ctx) => {
+    if ((env.TEMPORAL_TLS_CERT === undefined) !== (env.TEMPORAL_TLS_KEY === undefined)) {
+      const missing = env.TEMPORAL_TLS_CERT === undefined ? 'TEMPORAL_TLS_CERT' : 'TEMPORAL_TLS_KEY';
+      ctx.addIssue({ code: 'custom', path: [missing], message: 'TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together' });
+    }
     if (env.PLATFORM === 'gcp' && !env.GCP_PROJECT_ID) {
       ctx.addIssue({ code: 'custom', path: ['GCP_PROJECT_ID'], message: 'required when PLATFORM=gcp' });
     }

@@ -21,4 +21,6 @@ step "pytest"
 bash scripts/pytest.sh
 step "infrastructure (terraform fmt, tflint, checkov, HCL tests)"
 bash scripts/check-infra.sh
+step "Kubernetes manifests (kustomize, kubernetes-validate, checkov, structural tests)"
+bash scripts/check-k8s.sh
 step "all green in $((SECONDS - start))s"

@@ -53,6 +53,12 @@ export interface CreateWorkersOptions {
   metrics?: PipelineMetrics;
   /** How concurrent GDPR erasures share lake and warehouse passes (config.gdprBatch). @default see GdprActivityDeps */
   gdprBatch?: BatchOptions;
+  /** Which queues get a worker (WORKER_TASK_QUEUES). @default all three */
+  serves?: TaskQueueName[];
+  /** After shutdown is requested, how long activities may finish before they are cancelled. @default 0 (the SDK's) */
+  shutdownGraceMs?: number;
+  /** Worker Versioning (WORKER_BUILD_ID): runs are PINNED to the build that started them. @default unversioned */
+  deployment?: { name: string; buildId: string };
 }
 
 /** Every activity the workers register, built over the adapters. */
@@ -150,12 +156,25 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
     uiUrl: options.ui.url,
   });
   const bundle = options.workflowBundle ?? { codePath: await bundlePath() };
+  const serves = options.serves ?? (Object.keys(TASK_QUEUES) as TaskQueueName[]);
+  const grace = options.shutdownGraceMs ?? 0;
   return Promise.all(
-    Object.values(queues).map((taskQueue) =>
+    serves.map((name) =>
       Worker.create({
+        taskQueue: queues[name],
+        // Past the grace, cancelled activities get a further 15 s to report; then the SDK gives up on them.
+        ...(grace > 0 ? { shutdownGraceTime: grace, shutdownForceTime: grace + 15_000 } : {}),
+        ...(options.deployment
+          ? {
+              workerDeploymentOptions: {
+                version: { deploymentName: options.deployment.name, buildId: options.deployment.buildId },
+                useWorkerVersioning: true,
+                defaultVersioningBehavior: 'PINNED',
+              },
+            }
+          : {}),
         connection: options.connection,
         namespace: options.namespace,
-        taskQueue,
         workflowBundle: bundle,
         activities,
         maxCachedWorkflows: options.maxCachedWorkflows ?? 200,
