@@ -81,6 +81,7 @@ export const envSchema = z
     GDPR_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
     /** Most erasure subjects in one batched pass. @default 100 */
     GDPR_BATCH_MAX_SUBJECTS: z.coerce.number().int().min(1).max(1000).default(100),
+    /**
      * Task queues this worker process serves, comma-separated subset of `etl,gdpr,stream` (one Kubernetes Deployment
      * per queue sets one). @default etl,gdpr,stream
      */
