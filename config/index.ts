@@ -24,7 +24,15 @@ interface CommonConfig {
     /** Task queue names with TASK_QUEUE_PREFIX applied. */
     taskQueues: Record<TaskQueueName, string>;
   };
-  sourceDb: { host: string; port: number; database: string; user: string; password?: string };
+  sourceDb: {
+    host: string;
+    port: number;
+    database: string;
+    user: string;
+    password?: string;
+    /** SOURCE_DB_EXTRACT_PARTS */
+    extractParts: number;
+  };
   redis: { host: string; port: number };
   lake: { root: string; zones: { raw: string; processed: string; archive: string } };
   warehouse: { duckdbPath: string; dataset: string; maximumBytesBilled: number };
@@ -116,6 +124,7 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
       database: env.SOURCE_DB_NAME,
       user: env.SOURCE_DB_USER,
       password: env.SOURCE_DB_PASSWORD,
+      extractParts: env.SOURCE_DB_EXTRACT_PARTS,
     },
     redis: { host: env.REDIS_HOST, port: env.REDIS_PORT },
     lake: {
