@@ -42,13 +42,25 @@ const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const execFileAsync = promisify(execFile);
 
 /** DuckDB's `read_csv` of PostgreSQL COPY CSV (unquoted empty = NULL, quoted empty = ''), typed by the source. */
-function readPgCsv(files: string[], columns: { name: string; pgType: string }[]): string {
+function readPgCsv(
+  files: string[],
+  columns: { name: string; pgType: string }[],
+  options: { bufferSize?: number } = {},
+): string {
   const spec = columns.map((c) => `${sqlString(c.name)}: ${sqlString(duckdbTypeOf(c.pgType))}`).join(', ');
   return (
     `read_csv([${files.map(sqlString).join(', ')}], header = false, auto_detect = false, columns = {${spec}}, ` +
-    `quote = '"', escape = '"', nullstr = '', allow_quoted_nulls = false, timestampformat = '%Y-%m-%d %H:%M:%S.%g%z')`
+    `quote = '"', escape = '"', nullstr = '', allow_quoted_nulls = false, timestampformat = '%Y-%m-%d %H:%M:%S.%g%z'` +
+    `${options.bufferSize ? `, buffer_size = ${options.bufferSize}` : ''})`
   );
 }
+
+/**
+ * DuckDB's CSV read buffer for a pipe: its default (16 × the 2 MiB line limit) makes it wait for 32 MiB before it
+ * parses anything, so COPY and encoding take turns instead of overlapping. 4 MiB keeps every line DuckDB accepts
+ * from a file (up to the 2 MiB max_line_size) and lets it start on the first few megabytes (bench:extract).
+ */
+const PIPE_BUFFER_BYTES = 4 * 1024 * 1024;
 
 async function parquetRowCount(conn: DuckDBConnection, parquetFile: string): Promise<number> {
   const reader = await conn.runAndReadAll(`select count(*) from read_parquet(${sqlString(parquetFile)})`);
@@ -173,13 +185,15 @@ export async function csvStreamToParquet(
     throw new PlatformError(ErrorType.InvalidInput, `parts must be an integer in 1..64, got ${parts}`);
   const fifos = Array.from({ length: parts }, (_, i) => `${parquetFile}.${i}.csv.pipe`);
   const copySql =
-    `copy (select * from ${readPgCsv(fifos, columns)}) to ${sqlString(parquetFile)} ` +
+    `copy (select * from ${readPgCsv(fifos, columns, { bufferSize: PIPE_BUFFER_BYTES })}) to ${sqlString(parquetFile)} ` +
     `(format parquet, compression snappy)`;
   await Promise.all(fifos.map((fifo) => execFileAsync('mkfifo', ['-m', '600', fifo])));
 
   let stopped: Error | undefined;
   const sinks = fifos.map((fifo) => new FifoSink(fifo, () => stopped));
-  const instance = await DuckDBInstance.create(':memory:', { threads: '2', memory_limit: '1GB' });
+  // One thread: a pipe is read by one thread anyway, and a second one only competes with the COPY for the CPU
+  // (bench:extract: 1 thread keeps up with the COPY, 2 threads fall behind it on two cores).
+  const instance = await DuckDBInstance.create(':memory:', { threads: '1', memory_limit: '1GB' });
   const conn = await instance.connect();
   const done = (async () => {
     try {
