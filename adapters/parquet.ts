@@ -134,6 +134,9 @@ class FifoSink extends Writable {
     private readonly stopped: () => Error | undefined,
   ) {
     super({ highWaterMark: 1 << 20 });
+    // Its failures are the conversion's: `done` rejects with them, and a pipeline into the sink sees them too. A
+    // sink nobody is writing into when the conversion fails must not take the process down.
+    this.on('error', () => undefined);
   }
 
   private open(): Promise<net.Socket> {
@@ -204,6 +207,7 @@ export async function csvStreamToParquet(
     } catch (err) {
       stopped ??= err instanceof Error ? err : new Error(String(err));
       for (const sink of sinks) sink.destroy(stopped);
+      await fs.rm(parquetFile, { force: true }); // no partial file for anyone to pick up
       throw stopped;
     } finally {
       conn.closeSync();

@@ -140,6 +140,7 @@ export class PostgresSourceDb implements SourceDb {
   ): Promise<ExtractResult> {
     const parts = sinks.length;
     if (parts < 1) throw new PlatformError(ErrorType.InvalidInput, `extract ${spec.table}: no sink`);
+    options.signal?.throwIfAborted();
     const sqls = sinks.map((_, i) => PostgresSourceDb.partSql(spec, i, parts));
     let client: pg.PoolClient;
     try {
