@@ -175,13 +175,17 @@ async function main(): Promise<void> {
       `(best of ${args.rounds}; × = throughput ÷ B)`,
   );
   for (const parts of args.parts) {
-    console.log(line(`A. extract path, COPY → Parquet stream, ${parts} part${parts > 1 ? 's' : ''}`, best.get(`A${parts}`)!));
+    console.log(
+      line(`A. extract path, COPY → Parquet stream, ${parts} part${parts > 1 ? 's' : ''}`, best.get(`A${parts}`)!),
+    );
   }
   console.log(line('B. psql COPY TO STDOUT > /dev/null, 1 connection (reference)', ref));
   if (best.has('C')) console.log(line('C. before issue 14: COPY → CSV file → Parquet', best.get('C')!));
   for (const parts of args.parts) {
     const ratio = ref / best.get(`A${parts}`)!;
-    console.log(`  ratio A/B (${parts} part${parts > 1 ? 's' : ''}): ${ratio.toFixed(2)} (goal >= 0.9: ${ratio >= 0.9 ? 'met' : 'not met'})`);
+    console.log(
+      `  ratio A/B (${parts} part${parts > 1 ? 's' : ''}): ${ratio.toFixed(2)} (goal >= 0.9: ${ratio >= 0.9 ? 'met' : 'not met'})`,
+    );
   }
 }
 

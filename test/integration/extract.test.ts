@@ -61,7 +61,12 @@ describe('extract: COPY streamed into Parquet', () => {
     const one = source(1);
     for (const spec of SOURCE_TABLES) {
       const streamed = path.join(dir, `${spec.name}-stream.parquet`);
-      const { rows, sourceBytes } = await extractToParquet({ source: one, parquet: duckdbParquetWriter }, spec, DAY, streamed);
+      const { rows, sourceBytes } = await extractToParquet(
+        { source: one, parquet: duckdbParquetWriter },
+        spec,
+        DAY,
+        streamed,
+      );
       const extractSpec = {
         table: spec.name,
         columns: spec.columns,
