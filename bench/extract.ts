@@ -65,12 +65,52 @@ async function busiestDay(source: PostgresSourceDb): Promise<string> {
   return rows[0].day;
 }
 
-function psqlCopy(sql: string): Promise<number> {
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+/** utime, stime, cutime, cstime (seconds) and ppid of a process, from /proc; undefined once it is gone. */
+function procStat(pid: number): { self: number; children: number; ppid: number } | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const n = (i: number) => Number(f[i]) / TICKS_PER_SECOND;
+  return { self: n(11) + n(12), children: n(13) + n(14), ppid: Number(f[1]) };
+}
+
+/**
+ * CPU seconds the local PostgreSQL server has used so far: the postmaster, its live children (backends, workers)
+ * and the children it has reaped (exited backends). Undefined when the server is not on this machine.
+ */
+async function serverCpu(source: PostgresSourceDb): Promise<(() => number) | undefined> {
+  const { rows } = await source.pool.query<{ pid: number }>('select pg_backend_pid() as pid');
+  const backend = procStat(rows[0]!.pid);
+  if (!backend || process.platform !== 'linux') return undefined;
+  const postmaster = backend.ppid;
+  return () => {
+    const main = procStat(postmaster);
+    let total = main ? main.self + main.children : 0;
+    for (const entry of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const stat = procStat(Number(entry));
+      if (stat?.ppid === postmaster) total += stat.self;
+    }
+    return total;
+  };
+}
+
+/** Runs the reference COPY in psql; its wall time and psql's own CPU seconds (GNU time, when installed). */
+function psqlCopy(sql: string): Promise<{ seconds: number; clientCpu?: number }> {
+  const timeFile = path.join(os.tmpdir(), `bench-extract-psql-${process.pid}.time`);
+  const gnuTime = fs.existsSync('/usr/bin/time');
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(
-      'psql',
+      gnuTime ? '/usr/bin/time' : 'psql',
       [
+        ...(gnuTime ? ['-f', '%U %S', '-o', timeFile, 'psql'] : []),
         '-h',
         config.sourceDb.host,
         '-p',
@@ -93,9 +133,14 @@ function psqlCopy(sql: string): Promise<number> {
         },
       },
     );
-    child.once('exit', (code) =>
-      code === 0 ? resolve((performance.now() - started) / 1000) : reject(new Error(`psql exited ${code}`)),
-    );
+    child.once('exit', (code) => {
+      const seconds = (performance.now() - started) / 1000;
+      if (code !== 0) return reject(new Error(`psql exited ${code}`));
+      if (!gnuTime) return resolve({ seconds });
+      const [user, system] = fs.readFileSync(timeFile, 'utf8').trim().split(/\s+/).slice(-2).map(Number);
+      fs.rmSync(timeFile, { force: true });
+      resolve({ seconds, clientCpu: (user ?? 0) + (system ?? 0) });
+    });
   });
 }
 
@@ -120,12 +165,24 @@ async function main(): Promise<void> {
   const record = (name: string, seconds: number) => {
     best.set(name, Math.min(best.get(name) ?? Infinity, seconds));
   };
+  // CPU seconds per run (server + client), the least of the rounds: unlike wall time, barely moved by other load.
+  const readServerCpu = await serverCpu(first);
+  const cpu = new Map<string, { server: number; client: number }>();
+  const recordCpu = (name: string, server: number, client: number) => {
+    const was = cpu.get(name);
+    if (!was || server + client < was.server + was.client) cpu.set(name, { server, client });
+  };
+  const ownCpu = () => {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1e6;
+  };
 
   const runs: [string, () => Promise<void>][] = [
     ...[...sources].map(([parts, source]): [string, () => Promise<void>] => [
       `A${parts}`,
       async () => {
         const file = path.join(dir, `a${parts}.parquet`);
+        const [server0, client0] = [readServerCpu?.(), ownCpu()];
         const seconds = await timed(async () => {
           const result = await extractToParquet({ source, parquet: duckdbParquetWriter }, spec, day, file);
           if (rows && result.rows !== rows) throw new Error(`parts=${parts}: ${result.rows} rows, expected ${rows}`);
@@ -133,10 +190,21 @@ async function main(): Promise<void> {
           bytes = result.sourceBytes;
         });
         record(`A${parts}`, seconds);
+        if (readServerCpu) recordCpu(`A${parts}`, readServerCpu() - server0!, ownCpu() - client0);
         fs.rmSync(file);
       },
     ]),
-    ['B', async () => record('B', await psqlCopy(copySql))],
+    [
+      'B',
+      async () => {
+        const server0 = readServerCpu?.();
+        const { seconds, clientCpu } = await psqlCopy(copySql);
+        // The backend exits with psql; give the postmaster a moment to reap it (its CPU then counts as a child's).
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        record('B', seconds);
+        if (readServerCpu && clientCpu !== undefined) recordCpu('B', readServerCpu() - server0!, clientCpu);
+      },
+    ],
   ];
   if (!args['skip-before']) {
     runs.push([
@@ -144,6 +212,7 @@ async function main(): Promise<void> {
       async () => {
         const csv = path.join(dir, 'rows.csv');
         const file = path.join(dir, 'c.parquet');
+        const [server0, client0] = [readServerCpu?.(), ownCpu()];
         const seconds = await timed(async () => {
           const result = await first.extractToCsv(extractSpec, csv);
           const n = await csvToParquet(
@@ -154,6 +223,7 @@ async function main(): Promise<void> {
           if (rows && n !== rows) throw new Error(`before: ${n} rows, expected ${rows}`);
         });
         record('C', seconds);
+        if (readServerCpu) recordCpu('C', readServerCpu() - server0!, ownCpu() - client0);
         fs.rmSync(csv);
         fs.rmSync(file);
       },
@@ -181,6 +251,27 @@ async function main(): Promise<void> {
   }
   console.log(line('B. psql COPY TO STDOUT > /dev/null, 1 connection (reference)', ref));
   if (best.has('C')) console.log(line('C. before issue 14: COPY → CSV file → Parquet', best.get('C')!));
+  if (cpu.has('B')) {
+    const b = cpu.get('B')!;
+    console.log(
+      `  CPU seconds per run (least of ${args.rounds}; server = the PostgreSQL processes, client = this process or psql):`,
+    );
+    const cpuLine = (label: string, key: string) => {
+      const c = cpu.get(key);
+      if (!c) return;
+      console.log(
+        `    ${label.padEnd(16)} server ${c.server.toFixed(2)} s + client ${c.client.toFixed(2)} s` +
+          `  (client ÷ B's server ${(c.client / b.server).toFixed(2)})`,
+      );
+    };
+    for (const parts of args.parts) cpuLine(`A, ${parts} part${parts > 1 ? 's' : ''}`, `A${parts}`);
+    cpuLine('B', 'B');
+    cpuLine('C', 'C');
+    console.log(
+      `    with one part the client runs beside the server on the second core: it keeps up (A ≈ B on an idle ` +
+        `machine) while client ÷ B's server < 1`,
+    );
+  }
   for (const parts of args.parts) {
     const ratio = ref / best.get(`A${parts}`)!;
     console.log(
