@@ -156,7 +156,15 @@ export class PostgresSourceDb implements SourceDb {
       const columnTypes = await this.queryColumnTypes(client, spec);
       for (let i = 1; i < parts; i++) {
         const { host, port, database, user, password } = this.options;
-        const c = new pg.Client({ host, port, database, user, password, application_name: 'hire10x-analytics' });
+        const c = new pg.Client({
+          host,
+          port,
+          database,
+          user,
+          password,
+          connectionTimeoutMillis: 5_000,
+          application_name: 'hire10x-analytics',
+        });
         c.on('error', () => undefined); // surfaced by the query in flight
         extra.push(c);
         await c.connect();
