@@ -41,6 +41,24 @@ export interface SourceDb extends Closeable {
     file: string,
     options?: { signal?: AbortSignal; onProgress?: (p: ExtractProgress) => void },
   ): Promise<ExtractResult>;
+  /** The source types (information_schema `data_type`) of the spec's columns, in order. */
+  columnTypes(spec: ExtractSpec): Promise<string[]>;
+  /**
+   * How many parts `extractCsv` cuts `spec` into: 1 for a snapshot, the configured parallelism for a day's slice
+   * (SOURCE_DB_EXTRACT_PARTS).
+   */
+  extractParts(spec: ExtractSpec): number;
+  /**
+   * Like `extractToCsv`, into one writable per part (`sinks.length` parts, each ended on success): a day's slice is
+   * cut into equal time ranges copied side by side over their own connections, all reading one snapshot, so the
+   * parts hold every row of the day exactly once. A snapshot takes exactly one sink. The first part to fail stops
+   * the others; on failure the sinks may hold partial data and are not ended.
+   */
+  extractCsv(
+    spec: ExtractSpec,
+    sinks: NodeJS.WritableStream[],
+    options?: { signal?: AbortSignal; onProgress?: (p: ExtractProgress) => void },
+  ): Promise<ExtractResult>;
 }
 
 /** Runs a Spark job to completion (spark-submit locally, Dataproc in production). */
@@ -367,8 +385,27 @@ export interface ParquetWriter {
    * returns the row count the file holds.
    */
   fromCsv(csvFile: string, columns: { name: string; pgType: string }[], parquetFile: string): Promise<number>;
+  /**
+   * The same conversion while the CSV arrives, with no intermediate file: write each part into its sink (in part
+   * order in the file) and end it, or call `abort`; `done` resolves with the row count the file holds.
+   */
+  fromCsvStream(
+    columns: { name: string; pgType: string }[],
+    parquetFile: string,
+    options?: { parts?: number },
+  ): Promise<CsvParquetStream>;
   /** Writes JSON-safe rows as one Parquet file typed by a warehouse table (every column; unknown keys refused). */
   fromRows(rows: Record<string, unknown>[], table: Table, parquetFile: string): Promise<void>;
+}
+
+/** A CSV → Parquet conversion in progress (ParquetWriter.fromCsvStream). */
+export interface CsvParquetStream {
+  /** One writable per CSV part; each must be ended (or the conversion aborted). Writes wait while the writer is behind. */
+  sinks: NodeJS.WritableStream[];
+  /** Resolves with the Parquet file's row count once every sink has ended and the file is complete. */
+  done: Promise<number>;
+  /** Stops the conversion: the sinks are destroyed and the writer interrupted; `done` rejects. Idempotent. */
+  abort(reason: Error): void;
 }
 
 /** A consumer shard's durable position and counters (the stream store's checkpoint row). */

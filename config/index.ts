@@ -26,7 +26,15 @@ interface CommonConfig {
     /** mTLS/TLS files (TEMPORAL_TLS_*); undefined = plaintext. Read by `temporalTls` (config/temporal-tls.ts). */
     tls?: { certFile?: string; keyFile?: string; caFile?: string; serverName?: string };
   };
-  sourceDb: { host: string; port: number; database: string; user: string; password?: string };
+  sourceDb: {
+    host: string;
+    port: number;
+    database: string;
+    user: string;
+    password?: string;
+    /** SOURCE_DB_EXTRACT_PARTS */
+    extractParts: number;
+  };
   redis: { host: string; port: number };
   lake: { root: string; zones: { raw: string; processed: string; archive: string } };
   warehouse: { duckdbPath: string; dataset: string; maximumBytesBilled: number };
@@ -166,6 +174,7 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
       database: env.SOURCE_DB_NAME,
       user: env.SOURCE_DB_USER,
       password: env.SOURCE_DB_PASSWORD,
+      extractParts: env.SOURCE_DB_EXTRACT_PARTS,
     },
     redis: { host: env.REDIS_HOST, port: env.REDIS_PORT },
     lake: {

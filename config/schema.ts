@@ -63,6 +63,11 @@ export const envSchema = z
     SOURCE_DB_NAME: z.string().min(1).default('hire10x'),
     SOURCE_DB_USER: z.string().min(1).default('analytics'),
     SOURCE_DB_PASSWORD: z.preprocess(emptyAsUndefined, z.string().optional()),
+    /**
+     * Parts an event table's day is extracted in: equal time ranges COPYed side by side over a connection each (one
+     * snapshot), streamed into one Parquet file. @default 1
+     */
+    SOURCE_DB_EXTRACT_PARTS: z.coerce.number().int().min(1).max(16).default(1),
 
     REDIS_HOST: z.string().min(1).default('127.0.0.1'),
     /** Private Redis port (the local event bus). @default 56379 */
