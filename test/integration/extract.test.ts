@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,7 +38,7 @@ async function contents(file: string): Promise<{ types: string[]; rows: string[]
   try {
     await conn.run(`set TimeZone = 'UTC'`);
     const described = await conn.runAndReadAll(`describe select * from read_parquet('${file}')`);
-    const types = described.getRowObjectsJson().map((r) => `${String(r.column_name)} ${String(r.column_type)}`);
+    const types = described.getRowObjectsJson().map((r) => `${r.column_name as string} ${r.column_type as string}`);
     const reader = await conn.runAndReadAll(`select * from read_parquet('${file}')`);
     const rows = reader
       .getRowObjectsJson()
@@ -146,7 +146,7 @@ describe('csvStreamToParquet', () => {
     const stream = await csvStreamToParquet(columns, file);
     const bad = Buffer.from('not-a-number,x\n'.repeat(100_000));
     const writing = pipeline(
-      (async function* () {
+      (function* () {
         for (let i = 0; i < 20; i++) yield bad;
       })(),
       stream.sinks[0] as Writable,
@@ -165,8 +165,8 @@ describe('csvStreamToParquet', () => {
     await Promise.all(
       stream.sinks.map((sink, i) =>
         pipeline(
-          (async function* () {
-            if (bodies[i]) yield Buffer.from(bodies[i]!);
+          (function* () {
+            if (bodies[i]) yield Buffer.from(bodies[i]);
           })(),
           sink as Writable,
         ),
