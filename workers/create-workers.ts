@@ -169,7 +169,11 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
               workerDeploymentOptions: {
                 version: { deploymentName: options.deployment.name, buildId: options.deployment.buildId },
                 useWorkerVersioning: true,
-                defaultVersioningBehavior: 'PINNED',
+                // A stream consumer never closes (it continues as new): pinned, it would keep its first build alive
+                // forever, so the stream queue's runs AUTO_UPGRADE to the current build at their next workflow task
+                // (their code must stay replay-safe across builds: test/replay). Per worker, not per workflow
+                // (setWorkflowOptions): an unversioned worker's server refuses a workflow task that names a behaviour.
+                defaultVersioningBehavior: name === 'stream' ? 'AUTO_UPGRADE' : 'PINNED',
               },
             }
           : {}),

@@ -6,7 +6,6 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
-  setWorkflowOptions,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -52,12 +51,6 @@ function lastClosedWindow(watermark: string | undefined): string | undefined {
  * `resume` and `drain`. Temporal is the control plane only: no event ever becomes a workflow, a signal or an activity
  * of its own. Continues as new every `continueAsNewEveryBatches` batches (or when the server suggests it).
  */
-// Worker Versioning (WORKER_BUILD_ID): runs are PINNED to their build by default, but a consumer never closes (it
-// continues as new), so pinned it would keep its first build alive forever. AUTO_UPGRADE moves it to the current build
-// at its next workflow task: its code must stay replay-safe across builds (patched(), test/replay). Metadata only: no
-// command changes. Without versioning (local, tests) the option has no effect.
-setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, streamConsumer);
-
 export async function streamConsumer(raw: StreamConsumerInput): Promise<StreamConsumerStatus> {
   const input = parseWorkflowInput('streamConsumer', streamConsumerInput, raw);
   const carried = input.carried;
