@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
 import { dataprocRunnerOptionsSchema, type DataprocRunnerOptionsInput } from '../adapters/spark/dataproc-options';
 import {
   dataprocServerlessOptionsSchema,
@@ -73,37 +74,12 @@ function grpcEndpoint(url: string): NonNullable<DataprocRunnerOptionsInput['endp
  * bad option (with the variable or the file and the option's path).
  */
 export function dataprocOptionsFrom(config: GcpConfig): DataprocRunnerOptionsInput {
-  if (!config.dataproc.jobsUri) {
-    throw new ConfigError([
-      'DATAPROC_JOBS_URI: required when PLATFORM=gcp (the gs:// folder holding daily_transform.py and jobs.zip)',
-    ]);
-  }
-  const file = config.dataproc.clusterConfigFile;
-  const options = {
-    ...(file ? readDataprocClusterConfig(file) : {}),
-    projectId: config.gcp.projectId,
-    region: config.dataproc.region,
-    jobsUri: config.dataproc.jobsUri,
-    ...(config.dataproc.apiEndpoint ? { endpoint: grpcEndpoint(config.dataproc.apiEndpoint) } : {}),
-  };
-  const parsed = dataprocRunnerOptionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const fromEnv: Record<string, string> = {
-      projectId: 'GCP_PROJECT_ID',
-      region: config.env.DATAPROC_REGION ? 'DATAPROC_REGION' : 'GCP_REGION',
-      jobsUri: 'DATAPROC_JOBS_URI',
-      endpoint: 'DATAPROC_API_ENDPOINT',
-    };
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
-        const name =
-          fromEnv[String(issue.path[0])] ??
-          `DATAPROC_CLUSTER_CONFIG (${file ?? 'unset'}): ${issue.path.join('.') || '(root)'}`;
-        return `${name}: ${issue.message}`;
-      }),
-    );
-  }
-  return options;
+  return runnerOptionsFrom(config, {
+    variable: 'DATAPROC_CLUSTER_CONFIG',
+    file: config.dataproc.clusterConfigFile,
+    read: readDataprocClusterConfig,
+    schema: dataprocRunnerOptionsSchema,
+  });
 }
 
 /**
@@ -112,20 +88,37 @@ export function dataprocOptionsFrom(config: GcpConfig): DataprocRunnerOptionsInp
  * (adapters/spark/dataproc-serverless.ts). Throws ConfigError naming the variable or the file and the option's path.
  */
 export function dataprocServerlessOptionsFrom(config: GcpConfig): DataprocServerlessOptionsInput {
+  return runnerOptionsFrom(config, {
+    variable: 'DATAPROC_BATCH_CONFIG',
+    file: config.dataproc.batchConfigFile,
+    read: readDataprocBatchConfig,
+    schema: dataprocServerlessOptionsSchema,
+  });
+}
+
+/**
+ * A Dataproc runner's options: its shape from `variable`'s file, then project, region, jobs folder and endpoint from
+ * the environment, validated by the runner's `schema`. Throws ConfigError naming the missing variable or every bad
+ * option (with the variable or the file and the option's path).
+ */
+function runnerOptionsFrom<S extends z.ZodType>(
+  config: GcpConfig,
+  shape: { variable: string; file?: string; read: (file: string) => Record<string, unknown>; schema: S },
+): z.input<S> {
   if (!config.dataproc.jobsUri) {
     throw new ConfigError([
       'DATAPROC_JOBS_URI: required when PLATFORM=gcp (the gs:// folder holding daily_transform.py and jobs.zip)',
     ]);
   }
-  const file = config.dataproc.batchConfigFile;
+  const { variable, file, read, schema } = shape;
   const options = {
-    ...(file ? readDataprocBatchConfig(file) : {}),
+    ...(file ? read(file) : {}),
     projectId: config.gcp.projectId,
     region: config.dataproc.region,
     jobsUri: config.dataproc.jobsUri,
     ...(config.dataproc.apiEndpoint ? { endpoint: grpcEndpoint(config.dataproc.apiEndpoint) } : {}),
   };
-  const parsed = dataprocServerlessOptionsSchema.safeParse(options);
+  const parsed = schema.safeParse(options);
   if (!parsed.success) {
     const fromEnv: Record<string, string> = {
       projectId: 'GCP_PROJECT_ID',
@@ -136,11 +129,10 @@ export function dataprocServerlessOptionsFrom(config: GcpConfig): DataprocServer
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const name =
-          fromEnv[String(issue.path[0])] ??
-          `DATAPROC_BATCH_CONFIG (${file ?? 'unset'}): ${issue.path.join('.') || '(root)'}`;
+          fromEnv[String(issue.path[0])] ?? `${variable} (${file ?? 'unset'}): ${issue.path.join('.') || '(root)'}`;
         return `${name}: ${issue.message}`;
       }),
     );
   }
-  return options;
+  return options as z.input<S>;
 }

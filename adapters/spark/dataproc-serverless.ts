@@ -3,7 +3,7 @@ import { BatchControllerClient, protos } from '@google-cloud/dataproc';
 import { z } from 'zod';
 import { ErrorType, PlatformError } from '../errors';
 import type { SparkJob, SparkRunDetails, SparkRunner, SparkRunOptions, SparkRunResult } from '../ports';
-import { abortReason, validateSparkJob } from './job';
+import { abortableSleep, abortReason, pollBackoff, validateSparkJob } from './job';
 import { classifyGrpcError, grpcCode, GrpcCode, TRANSIENT_FAILURE_DETAIL } from './dataproc-errors';
 import { requestIdFor, runHash } from './dataproc-options';
 import {
@@ -257,7 +257,7 @@ export class DataprocServerlessRunner implements SparkRunner {
     progress: (line: string) => void,
     signal?: AbortSignal,
   ): Promise<IBatch> {
-    const backoff = this.backoff();
+    const backoff = pollBackoff(this.options.pollInitialMs, this.options.pollMaxMs);
     let last = '';
     let current = batch;
     for (;;) {
@@ -274,7 +274,7 @@ export class DataprocServerlessRunner implements SparkRunner {
         });
       }
       try {
-        await sleep(backoff(), signal);
+        await abortableSleep(backoff(), signal);
       } catch (aborted) {
         await this.cancel(batchId, current, progress, false);
         throw aborted;
@@ -300,7 +300,7 @@ export class DataprocServerlessRunner implements SparkRunner {
           throw classifyGrpcError(error, `cancel of batch ${batchId}`);
       }
     }
-    const backoff = this.backoff();
+    const backoff = pollBackoff(this.options.pollInitialMs, this.options.pollMaxMs);
     const deadline = Date.now() + (mustEnd ? this.options.cancelTimeoutMs : 10 * this.options.pollMaxMs);
     while (Date.now() < deadline) {
       const current = await this.getBatch(batchId);
@@ -308,7 +308,7 @@ export class DataprocServerlessRunner implements SparkRunner {
         progress(`batch ${batchId}: ${current ? stateName(current.state) : 'gone'}`);
         return;
       }
-      await sleep(backoff());
+      await abortableSleep(backoff());
     }
     if (mustEnd) {
       throw new PlatformError(ErrorType.Timeout, `Dataproc batch ${batchId} still running after its cancellation`);
@@ -324,30 +324,4 @@ export class DataprocServerlessRunner implements SparkRunner {
       throw classifyGrpcError(error, `get of batch ${batchId}`);
     }
   }
-
-  private backoff(): (() => number) & { reset: () => void } {
-    const { pollInitialMs, pollMaxMs } = this.options;
-    let delay = pollInitialMs;
-    const next = () => {
-      const current = delay;
-      delay = Math.min(Math.round(delay * 1.5), pollMaxMs);
-      return current;
-    };
-    return Object.assign(next, { reset: () => void (delay = pollInitialMs) });
-  }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortReason(signal));
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortReason(signal!));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

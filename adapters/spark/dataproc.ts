@@ -3,7 +3,7 @@ import { ClusterControllerClient, JobControllerClient, protos } from '@google-cl
 import { z } from 'zod';
 import { ErrorType, PlatformError } from '../errors';
 import type { SparkJob, SparkRunner, SparkRunOptions, SparkRunResult } from '../ports';
-import { abortReason, validateSparkJob } from './job';
+import { abortableSleep, abortReason, pollBackoff, validateSparkJob } from './job';
 import { classifyClusterFailure, classifyGrpcError, classifyJobFailure, grpcCode, GrpcCode } from './dataproc-errors';
 import {
   clusterNameFor,
@@ -139,7 +139,7 @@ export class DataprocSparkRunner implements SparkRunner {
     const { projectId, region, deleteTimeoutMs } = this.options;
     const clusterName = this.clusterName(runId);
     const deadline = Date.now() + deleteTimeoutMs;
-    const backoff = this.backoff();
+    const backoff = pollBackoff(this.options.pollInitialMs, this.options.pollMaxMs);
     while (Date.now() < deadline) {
       const cluster = await this.getCluster(clusterName);
       if (!cluster) return;
@@ -167,7 +167,7 @@ export class DataprocSparkRunner implements SparkRunner {
           if (code !== GrpcCode.FAILED_PRECONDITION) throw classifyGrpcError(error, `delete of cluster ${clusterName}`);
         }
       }
-      await sleep(backoff());
+      await abortableSleep(backoff());
     }
     throw new PlatformError(
       ErrorType.Timeout,
@@ -250,14 +250,14 @@ export class DataprocSparkRunner implements SparkRunner {
     progress: (line: string) => void,
     signal?: AbortSignal,
   ): Promise<ICluster | undefined> {
-    const backoff = this.backoff();
+    const backoff = pollBackoff(this.options.pollInitialMs, this.options.pollMaxMs);
     for (;;) {
       const cluster = await this.getCluster(clusterName);
       if (!cluster) return undefined;
       const state = clusterState(cluster);
       if (!['CREATING', 'UPDATING', 'DELETING', 'STARTING', 'STOPPING', 'REPAIRING'].includes(state)) return cluster;
       progress(`cluster ${clusterName}: ${state}`);
-      await sleep(backoff(), signal);
+      await abortableSleep(backoff(), signal);
     }
   }
 
@@ -287,7 +287,7 @@ export class DataprocSparkRunner implements SparkRunner {
   /** Polls until the job is terminal; on abort cancels it first. DONE returns, anything else throws. */
   private async waitForJob(job: IJob, progress: (line: string) => void, signal?: AbortSignal): Promise<IJob> {
     const jobId = job.reference?.jobId ?? '';
-    const backoff = this.backoff();
+    const backoff = pollBackoff(this.options.pollInitialMs, this.options.pollMaxMs);
     let last = '';
     let current = job;
     for (;;) {
@@ -305,7 +305,7 @@ export class DataprocSparkRunner implements SparkRunner {
         });
       }
       try {
-        await sleep(backoff(), signal);
+        await abortableSleep(backoff(), signal);
       } catch (aborted) {
         await this.cancelJob(jobId, progress);
         throw aborted;
@@ -325,14 +325,14 @@ export class DataprocSparkRunner implements SparkRunner {
         throw classifyGrpcError(error, 'cancel');
     }
     // Deleting the cluster under a job still being cancelled loses its final status; wait briefly for it to settle.
-    const backoff = this.backoff();
+    const backoff = pollBackoff(this.options.pollInitialMs, this.options.pollMaxMs);
     for (let poll = 0; poll < 10; poll++) {
       const job = await this.getJob(jobId);
       if (!job || TERMINAL_JOB_STATES.has(jobState(job))) {
         progress(`job ${jobId}: ${job ? jobState(job) : 'gone'}`);
         return;
       }
-      await sleep(backoff());
+      await abortableSleep(backoff());
     }
   }
 
@@ -343,7 +343,7 @@ export class DataprocSparkRunner implements SparkRunner {
     progress: (line: string) => void,
     signal?: AbortSignal,
   ): Promise<Error | undefined> {
-    const backoff = this.backoff();
+    const backoff = pollBackoff(this.options.pollInitialMs, this.options.pollMaxMs);
     for (;;) {
       const operation =
         kind === 'create'
@@ -353,7 +353,7 @@ export class DataprocSparkRunner implements SparkRunner {
       if (operation.error) return operation.error;
       if (operation.done || operation.latestResponse?.done) return undefined;
       progress(`operation ${name}: ${kind} running`);
-      await sleep(backoff(), signal);
+      await abortableSleep(backoff(), signal);
     }
   }
 
@@ -378,30 +378,4 @@ export class DataprocSparkRunner implements SparkRunner {
       throw classifyGrpcError(error, `get of job ${jobId}`);
     }
   }
-
-  private backoff(): (() => number) & { reset: () => void } {
-    const { pollInitialMs, pollMaxMs } = this.options;
-    let delay = pollInitialMs;
-    const next = () => {
-      const current = delay;
-      delay = Math.min(Math.round(delay * 1.5), pollMaxMs);
-      return current;
-    };
-    return Object.assign(next, { reset: () => void (delay = pollInitialMs) });
-  }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortReason(signal));
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortReason(signal!));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -47,3 +47,30 @@ export class TailBuffer {
     return (this.dropped ? '…\n' : '') + this.lines.join('\n');
   }
 }
+
+/** Poll delays growing ×1.5 from `initialMs` up to `maxMs`; `reset()` starts over (the Dataproc runners' polls). */
+export function pollBackoff(initialMs: number, maxMs: number): (() => number) & { reset: () => void } {
+  let delay = initialMs;
+  const next = () => {
+    const current = delay;
+    delay = Math.min(Math.round(delay * 1.5), maxMs);
+    return current;
+  };
+  return Object.assign(next, { reset: () => void (delay = initialMs) });
+}
+
+/** Waits `ms`; an abort of `signal` ends the wait at once with the abort's reason. */
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortReason(signal));
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortReason(signal!));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
